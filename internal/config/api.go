@@ -1,0 +1,64 @@
+// Package config finds RAMSSO_HOME and reads and writes the user's
+// human-editable settings file there (settings.json). The host is started
+// by a browser without the user's shell environment, so everything it needs
+// must be expressible here. Precedence everywhere: flag > environment >
+// settings file > default.
+package config
+
+// Environment variables ramsso reads.
+const (
+	EnvHome           = "RAMSSO_HOME"
+	EnvStore          = "RAMSSO_STORE"
+	EnvSTSEndpoint    = "RAMSSO_STS_ENDPOINT"
+	EnvSigninEndpoint = "RAMSSO_SIGNIN_ENDPOINT"
+	EnvNoBrowser      = "RAMSSO_NO_BROWSER"
+	EnvProxy          = "RAMSSO_PROXY"
+)
+
+// SettingsFile is the settings file's name under RAMSSO_HOME.
+const SettingsFile = "settings.json"
+
+// Settings is the user's settings. Durations are strings a user can write
+// ("1h", "90s") or whole seconds. Unknown keys in the file are kept when
+// ramsso writes it back.
+type Settings struct {
+	// AccountAliases maps account ids to the names users know them by;
+	// profiles are named `<alias or id>-<role name>`.
+	AccountAliases map[string]string `json:"accountAliases,omitempty"`
+	// DefaultDuration of new sessions ("1h"); empty: 3600 s.
+	DefaultDuration string `json:"defaultDuration,omitempty"`
+	// Store is "keyring" (default) or "file".
+	Store string `json:"store,omitempty"`
+	// STS endpoint settings.
+	STS STSSettings `json:"sts,omitempty"`
+	// SigninEndpoint overrides the federation sign-in host/URL.
+	SigninEndpoint string `json:"signinEndpoint,omitempty"`
+	// Proxy is an HTTPS proxy URL for STS and sign-in calls.
+	Proxy string `json:"proxy,omitempty"`
+	// Region is the default region for env/exec (ALIBABA_CLOUD_REGION_ID).
+	Region string `json:"region,omitempty"`
+	// IdPLoginURLs maps an IdP (Issuer) or a profile to the URL that starts
+	// a login to Alibaba Cloud there.
+	IdPLoginURLs map[string]string `json:"idpLoginURLs,omitempty"`
+	// ConsoleChoiceWait bounds the wait for the console's role chooser ("90s").
+	ConsoleChoiceWait string `json:"consoleChoiceWait,omitempty"`
+	// ClipboardTimeout clears copied secrets after this long ("30s").
+	ClipboardTimeout string `json:"clipboardTimeout,omitempty"`
+	// Notifications enables desktop notifications (default true).
+	Notifications *bool `json:"notifications,omitempty"`
+	// StartAtLogin starts the tray at login.
+	StartAtLogin bool `json:"startAtLogin,omitempty"`
+	// EnvFormat is the tray's copy format: sh, fish or powershell.
+	EnvFormat string `json:"envFormat,omitempty"`
+	// AllowedExtensionIDs lists extra browser extension ids the host accepts.
+	AllowedExtensionIDs []string `json:"allowedExtensionIds,omitempty"`
+	// ConfigureCLI writes an aliyun CLI profile on every new session.
+	ConfigureCLI bool `json:"configureCli,omitempty"`
+}
+
+// STSSettings selects the STS endpoint.
+type STSSettings struct {
+	Endpoint string `json:"endpoint,omitempty"`
+	Region   string `json:"region,omitempty"`
+	VPC      bool   `json:"vpc,omitempty"`
+}

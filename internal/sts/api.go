@@ -1,0 +1,90 @@
+// Package sts exchanges a SAML assertion for temporary credentials with
+// Alibaba Cloud STS (AssumeRoleWithSAML), behind one small interface so the
+// end-of-support V1 SDK stays replaceable.
+package sts
+
+import (
+	"context"
+	"time"
+
+	"github.com/ramsso/ramsso/internal/creds"
+)
+
+// DefaultEndpoint is the public STS endpoint.
+const DefaultEndpoint = "sts.aliyuncs.com"
+
+// Duration bounds of AssumeRoleWithSAML.
+const (
+	MinDuration     = 900 * time.Second
+	MaxDuration     = 43200 * time.Second
+	DefaultDuration = 3600 * time.Second
+)
+
+// Request is one AssumeRoleWithSAML call.
+type Request struct {
+	RoleArn         string
+	ProviderArn     string
+	SAMLAssertion   string // the whole base64 Response; a bearer secret
+	DurationSeconds int    // 0 means the STS default (3600)
+	Policy          string // optional JSON policy
+}
+
+// AssumedRoleUser identifies the assumed role session.
+type AssumedRoleUser struct {
+	Arn           string `json:"Arn"`
+	AssumedRoleID string `json:"AssumedRoleId"`
+}
+
+// AssertionInfo is what STS read from the assertion.
+type AssertionInfo struct {
+	SubjectType string `json:"SubjectType"`
+	Subject     string `json:"Subject"`
+	Recipient   string `json:"Recipient"`
+	Issuer      string `json:"Issuer"`
+}
+
+// Result is a successful exchange.
+type Result struct {
+	RequestID       string
+	Credentials     creds.Credentials
+	AssumedRoleUser AssumedRoleUser
+	AssertionInfo   AssertionInfo
+	// DurationFallback is set when STS refused the requested duration and
+	// the call was retried once at 3600 s.
+	DurationFallback bool
+}
+
+// Assumer is the one interface the rest of ramsso uses to reach STS.
+type Assumer interface {
+	AssumeRoleWithSAML(ctx context.Context, req Request) (*Result, error)
+}
+
+// Config says where and how to reach STS.
+type Config struct {
+	// Endpoint is a host (`sts.cn-hangzhou.aliyuncs.com`) or a URL
+	// (`http://127.0.0.1:8080` for an emulator). Empty: derived from Region.
+	Endpoint string
+	Region   string // e.g. cn-hangzhou; selects sts.<region>.aliyuncs.com
+	VPC      bool   // use sts-vpc.<region>.aliyuncs.com
+	Proxy    string // HTTPS proxy URL, optional
+	Timeout  time.Duration
+	// MaxRetries bounds retries on network errors, 5xx and Throttling.*;
+	// 0 means the default of 3, negative means none.
+	MaxRetries int
+	// Backoff is the first retry delay (doubled each time); 0: 200ms.
+	Backoff time.Duration
+}
+
+// APIError is an error answer from STS.
+type APIError struct {
+	HTTPStatus int
+	RequestID  string
+	HostID     string
+	Code       string
+	Message    string
+	Recommend  string
+}
+
+func (e *APIError) Error() string {
+	return "STS " + e.Code + ": " + e.Message
+}
