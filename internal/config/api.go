@@ -5,6 +5,8 @@
 // settings file > default.
 package config
 
+import "encoding/json"
+
 // Environment variables ramsso reads.
 const (
 	EnvHome           = "RAMSSO_HOME"
@@ -54,6 +56,10 @@ type Settings struct {
 	AllowedExtensionIDs []string `json:"allowedExtensionIds,omitempty"`
 	// ConfigureCLI writes an aliyun CLI profile on every new session.
 	ConfigureCLI bool `json:"configureCli,omitempty"`
+
+	// raw is the file as read, so keys this version does not know survive
+	// a Save.
+	raw map[string]json.RawMessage
 }
 
 // STSSettings selects the STS endpoint.
