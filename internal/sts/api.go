@@ -5,6 +5,8 @@ package sts
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ramsso/ramsso/internal/creds"
@@ -85,6 +87,35 @@ type APIError struct {
 	Recommend  string
 }
 
+// Error says what STS answered: its code, message, HTTP status and request
+// id (quote the request id to Alibaba Cloud support). It never carries the
+// assertion or the request URL.
 func (e *APIError) Error() string {
-	return "STS " + e.Code + ": " + e.Message
+	var b strings.Builder
+	b.WriteString("STS ")
+	if e.Code != "" {
+		b.WriteString(e.Code)
+	} else {
+		b.WriteString("error")
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.HTTPStatus != 0 || e.RequestID != "" {
+		b.WriteString(" (")
+		if e.HTTPStatus != 0 {
+			b.WriteString("HTTP ")
+			b.WriteString(strconv.Itoa(e.HTTPStatus))
+		}
+		if e.RequestID != "" {
+			if e.HTTPStatus != 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("RequestId ")
+			b.WriteString(e.RequestID)
+		}
+		b.WriteString(")")
+	}
+	return b.String()
 }
