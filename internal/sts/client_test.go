@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -795,5 +796,41 @@ func BenchmarkAssume(b *testing.B) {
 		if _, err := c.AssumeRoleWithSAML(ctx, req); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestBareHostUsesHTTPS(t *testing.T) {
+	// A TLS server with a certificate nobody trusts: reaching it proves the
+	// client spoke HTTPS (plain HTTP would get an HTTP 400 answer instead),
+	// and a certificate failure is reported once, not retried.
+	var hits int
+	var mu sync.Mutex
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		okReply(w, "2031-01-01T00:00:00Z")
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the expected handshake failure
+	srv.StartTLS()
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "https://")
+	c := newTestClient(t, host, nil)
+	if c.Endpoint() != "https://"+host {
+		t.Fatalf("Endpoint() = %q, want https://%s", c.Endpoint(), host)
+	}
+	start := time.Now()
+	_, err := c.AssumeRoleWithSAML(context.Background(), testReq())
+	var ne *NetworkError
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("error %T %v, want a certificate *NetworkError", err, err)
+	}
+	if ne.Retryable() || strings.Contains(err.Error(), "attempts") {
+		t.Errorf("certificate failure was retried: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits != 0 || time.Since(start) > 2*time.Second {
+		t.Errorf("hits=%d after %v", hits, time.Since(start))
 	}
 }
