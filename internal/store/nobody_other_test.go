@@ -1,0 +1,8 @@
+//go:build !unix
+
+package store
+
+import "syscall"
+
+// nobody is never reached off unix (the test skips first).
+func nobody() *syscall.SysProcAttr { return nil }

@@ -1,0 +1,179 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"github.com/ramsso/ramsso/internal/config"
+)
+
+// Open opens the session store under home. kind is KindKeyring, KindFile
+// or "" (the keyring, unless a fallback is recorded); resolving the flag,
+// RAMSSO_STORE and the settings into kind is the caller's job
+// (config.Settings.StoreKind).
+//
+// For the keyring, Open first probes it (a bounded write, read and delete
+// of a throw-away item). When no keyring answers it records the fallback
+// in home/store-fallback, so every later process uses the same file store
+// without probing, and opens the file store; the process that records the
+// fallback gets a Notice to print once. ClearFallback undoes it.
+func Open(ctx context.Context, home, kind string) (Store, error) {
+	if err := config.EnsureHome(home); err != nil {
+		return nil, err
+	}
+	switch kind {
+	case KindFile:
+		return &fileStore{home: home}, nil
+	case KindKeyring, "":
+	default:
+		return nil, fmt.Errorf("unknown session store %q: use %q or %q", kind, KindKeyring, KindFile)
+	}
+	if _, ok, err := Fallback(home); err != nil {
+		return nil, err
+	} else if ok {
+		return &fileStore{home: home}, nil
+	}
+	ks := &keyringStore{home: home, kr: newKeyring(), timeout: keyringTimeout, chunk: chunkSize}
+	perr := ks.probe(ctx)
+	if perr == nil {
+		return ks, nil
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("opening the session store: %w", ctx.Err())
+	}
+	fst := &fileStore{home: home}
+	created, err := recordFallback(home, reasonOf(perr))
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		fst.notice = fmt.Sprintf("ramsso: no OS keyring answered (%s); sessions are kept in %s (owner-only). Run \"ramsso doctor\" for help.",
+			reasonOf(perr), fst.path())
+	}
+	return fst, nil
+}
+
+// probe writes, reads back and deletes a throw-away item, each bounded.
+func (k *keyringStore) probe(ctx context.Context) error {
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	user := fmt.Sprintf("probe-%d-%s", os.Getpid(), hex.EncodeToString(rnd[:]))
+	want := "ramsso-probe-" + hex.EncodeToString(rnd[:])
+	if err := k.set(ctx, user, want); err != nil {
+		return err
+	}
+	got, err := k.get(ctx, user)
+	if err != nil {
+		return err
+	}
+	if err := k.del(ctx, user); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return err
+	}
+	if got != want {
+		return errors.New("the OS keyring returned another value than was stored")
+	}
+	return nil
+}
+
+// reasonOf shortens a probe failure for the notice.
+func reasonOf(err error) string {
+	switch {
+	case errors.Is(err, ErrKeyringTimeout):
+		return fmt.Sprintf("no answer within %s; it may be locked", keyringTimeout)
+	default:
+		r := err.Error()
+		if i := strings.IndexByte(r, '\n'); i >= 0 {
+			r = r[:i]
+		}
+		if len(r) > 200 {
+			r = r[:200] + "..."
+		}
+		return r
+	}
+}
+
+// recordFallback creates home/store-fallback unless it exists; created
+// says this call made it (and so should tell the user).
+func recordFallback(home, reason string) (created bool, err error) {
+	path := filepath.Join(home, FallbackFile)
+	data, err := json.MarshalIndent(fallbackRecord{Reason: reason, Since: time.Now().UTC().Truncate(time.Second)}, "", "  ")
+	if err != nil {
+		return false, err
+	}
+	tmp := filepath.Join(home, "."+FallbackFile+".tmp-"+fmt.Sprint(os.Getpid()))
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+		return false, fmt.Errorf("recording the keyring fallback: %w", err)
+	}
+	defer os.Remove(tmp)
+	// A hard link appears whole or not at all and fails when another
+	// process recorded first: exactly one process announces the fallback.
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return false, nil
+		}
+		// Filesystems without hard links: an exclusive create instead.
+		f, cerr := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(cerr, fs.ErrExist) {
+			return false, nil
+		}
+		if cerr != nil {
+			return false, fmt.Errorf("recording the keyring fallback: %w", cerr)
+		}
+		_, werr := f.Write(append(data, '\n'))
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return false, fmt.Errorf("recording the keyring fallback: %w", werr)
+		}
+	}
+	return true, nil
+}
+
+// Fallback reports whether a keyring fallback is recorded under home, and
+// why. For ramsso doctor.
+func Fallback(home string) (reason string, recorded bool, err error) {
+	data, err := os.ReadFile(filepath.Join(home, FallbackFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("reading the keyring fallback record: %w", err)
+	}
+	var rec fallbackRecord
+	if json.Unmarshal(data, &rec) != nil || rec.Reason == "" {
+		rec.Reason = "recorded earlier"
+	}
+	return rec.Reason, true, nil
+}
+
+// ClearFallback forgets a recorded keyring fallback, so the next Open
+// probes the keyring again. Sessions already in the file store stay there.
+func ClearFallback(home string) error {
+	err := os.Remove(filepath.Join(home, FallbackFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("clearing the keyring fallback: %w", err)
+	}
+	return nil
+}
+
+// Notice returns what the user must be told about st once, or "": it is
+// set only when this Open switched to the file store because no keyring
+// answered.
+func Notice(st Store) string {
+	if n, ok := st.(interface{ noticeText() string }); ok {
+		return n.noticeText()
+	}
+	return ""
+}
