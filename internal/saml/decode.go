@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -116,26 +117,27 @@ func formValue(input []byte) (string, error) {
 // readings are tried and the first that decodes to something XML-shaped
 // wins.
 func decodeBase64(text string, fromForm bool) ([]byte, error) {
-	interior := normalizeSpaces(text, spacesInterior)
-	stripped := normalizeSpaces(text, spacesDrop)
-	plus := normalizeSpaces(text, spacesPlus)
-	candidates := []string{interior, stripped, plus}
+	modes := []spaceMode{spacesInterior, spacesDrop, spacesPlus}
 	if fromForm {
-		candidates = []string{plus, interior, stripped}
+		modes = []spaceMode{spacesPlus, spacesInterior, spacesDrop}
 	}
-	if len(stripped) == 0 {
-		return nil, &Error{
-			Code:    CodeInvalidEncoding,
-			Message: "The input is empty: give a SAMLResponse as base64, a form body or XML.",
-		}
+	if !strings.ContainsAny(text, " \t\r\n\f\v") {
+		modes = modes[:1] // every reading is the text itself
 	}
 	var firstErr error
-	tried := make(map[string]bool, 3)
-	for _, c := range candidates {
-		if tried[c] {
+	tried := make([]string, 0, len(modes))
+	for _, mode := range modes {
+		c := normalizeSpaces(text, mode)
+		if len(c) == 0 {
+			return nil, &Error{
+				Code:    CodeInvalidEncoding,
+				Message: "The input is empty: give a SAMLResponse as base64, a form body or XML.",
+			}
+		}
+		if slices.Contains(tried, c) {
 			continue
 		}
-		tried[c] = true
+		tried = append(tried, c)
 		if len(strings.TrimRight(c, "=")) > MaxAssertionChars {
 			return nil, tooLarge(len(c), "base64 characters")
 		}
@@ -166,7 +168,9 @@ func decodeBase64Strict(s string) ([]byte, error) {
 	if strings.ContainsAny(s, "-_") {
 		s = strings.NewReplacer("-", "+", "_", "/").Replace(s)
 	}
-	return base64.RawStdEncoding.DecodeString(s)
+	dst := make([]byte, base64.RawStdEncoding.DecodedLen(len(s)))
+	n, err := base64.RawStdEncoding.Decode(dst, []byte(s))
+	return dst[:n], err
 }
 
 type spaceMode int
@@ -183,6 +187,9 @@ func isSpace(c byte) bool {
 
 // normalizeSpaces applies one reading of whitespace to base64 text.
 func normalizeSpaces(s string, mode spaceMode) string {
+	if !strings.ContainsAny(s, " \t\r\n\f\v") {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {

@@ -54,7 +54,7 @@ func parseDocument(doc []byte) (*etree.Element, error) {
 	if err := d.ReadFromBytes(body); err != nil {
 		return nil, &Error{
 			Code:    CodeInvalidXML,
-			Message: fmt.Sprintf("The SAML response is not well-formed XML (%v): capture it again without editing it.", err),
+			Message: fmt.Sprintf("The SAML response is not well-formed XML (%s): capture it again without editing it.", oneLine(err.Error())),
 			Err:     fmt.Errorf("parse SAML response XML: %w", err),
 		}
 	}
@@ -166,7 +166,7 @@ func attr(e *etree.Element, key string) string {
 func qname(e *etree.Element) string {
 	name := e.FullTag()
 	if ns := e.NamespaceURI(); ns != "" {
-		name += " (namespace " + ns + ")"
+		name += " (namespace " + oneLine(ns) + ")"
 	}
 	return name
 }
@@ -252,9 +252,9 @@ func checkStatus(root *etree.Element) error {
 			Message: "The SAML response has no Status code, so the IdP did not report a successful login: sign in through the IdP again.",
 		}
 	}
-	desc := lastSegment(value)
+	desc := oneLine(lastSegment(value))
 	if sub := attr(child(code, nsProtocol, "StatusCode"), "Value"); sub != "" {
-		desc += "/" + lastSegment(sub)
+		desc += "/" + oneLine(lastSegment(sub))
 	}
 	msg := fmt.Sprintf("The IdP reported an error instead of a login (status %s)", desc)
 	if m := oneLine(text(child(status, nsProtocol, "StatusMessage"))); m != "" {
@@ -438,12 +438,12 @@ func noRoles(roleAttrs int, bad []string, names map[string]bool) *Error {
 		sort.Strings(other)
 		switch {
 		case len(near) > 0:
-			msg += fmt.Sprintf("it is missing, but %q looks similar (attribute names must match exactly)", near[0])
+			msg += fmt.Sprintf("it is missing, but %q looks similar (attribute names must match exactly)", oneLine(near[0]))
 		case len(other) > 0:
 			if len(other) > 5 {
 				other = append(other[:5], "…")
 			}
-			msg += "it is missing; the attributes sent are " + strings.Join(other, ", ")
+			msg += "it is missing; the attributes sent are " + oneLine(strings.Join(other, ", "))
 		default:
 			msg += "the assertion has no attributes at all"
 		}
