@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/ramsso/ramsso/internal/capture"
+	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/saml"
+)
+
+// AssumeInput is what `ramsso assume` takes.
+type AssumeInput struct {
+	SAMLFile    string
+	Role        string
+	Duration    string
+	Profile     string
+	STSEndpoint string
+	STSRegion   string
+	PolicyFile  string
+	Output      string // none, json, env
+}
+
+func configureAssumeCommand(app *App) *cobra.Command {
+	var in AssumeInput
+	cmd := &cobra.Command{
+		Use:   "assume [--saml FILE|-] [--role ROLE]",
+		Short: "Exchange a SAMLResponse for STS credentials and store them (the programmatic path)",
+		Long: `Exchange a SAMLResponse for temporary credentials with Alibaba Cloud STS
+(AssumeRoleWithSAML) and store them as a profile.
+
+ROLE is a role ARN, ACCOUNT/ROLE (account id or alias) or a role name that is
+unique in the assertion. Without --role: a single role is taken; several roles
+bring up a picker when a terminal is available, otherwise the command fails and
+lists them.
+
+The profile is named <account alias or id>-<role name> unless --profile says
+otherwise, and keeps its name on later logins.`,
+		Example: `  ramsso assume --saml response.b64
+  ramsso assume --saml - --role prod/admin --duration 4h < response.b64
+  ramsso assume --saml response.b64 --sts-endpoint http://127.0.0.1:8080 --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return AssumeCommand(cmd.Context(), in, app)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&in.SAMLFile, "saml", "", "file holding the SAMLResponse (- for stdin)")
+	f.StringVar(&in.Role, "role", "", "role ARN, ACCOUNT/ROLE or unique role name")
+	f.StringVar(&in.Duration, "duration", "", "session duration: seconds (3600) or a Go duration (1h); 15m to 12h")
+	f.StringVar(&in.Profile, "profile", "", "profile name to store the session under")
+	f.StringVar(&in.STSEndpoint, "sts-endpoint", "", "STS endpoint host or URL (env RAMSSO_STS_ENDPOINT)")
+	f.StringVar(&in.STSRegion, "sts-region", "", "use the regional STS endpoint sts.REGION.aliyuncs.com")
+	f.StringVar(&in.PolicyFile, "policy", "", "JSON session policy file that narrows the role's permissions")
+	f.StringVar(&in.Output, "output", "none", "what to print on stdout: none, json or env")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"none", "json", "env"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// AssumeCommand decodes, picks the role, exchanges and stores.
+func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
+	switch in.Output {
+	case "none", "json", "env":
+	default:
+		return fmt.Errorf("--output %q: use none, json or env", in.Output)
+	}
+	_, set, err := app.Settings()
+	if err != nil {
+		return err
+	}
+	durStr := firstNonEmpty(in.Duration, set.DefaultDuration)
+	var dur time.Duration
+	if durStr != "" {
+		if dur, err = config.ParseDuration(durStr); err != nil {
+			return fmt.Errorf("--duration %q: %w", durStr, err)
+		}
+		if err := capture.ValidateDuration(dur); err != nil {
+			return err
+		}
+	}
+	var policy string
+	if in.PolicyFile != "" {
+		b, err := os.ReadFile(in.PolicyFile)
+		if err != nil {
+			return fmt.Errorf("read policy: %w", err)
+		}
+		policy = strings.TrimSpace(string(b))
+	}
+	if in.SAMLFile == "" {
+		if f, ok := app.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			return fmt.Errorf("no SAMLResponse: give --saml FILE, or pipe it in with --saml -")
+		}
+	}
+	data, err := readSAMLInput(in.SAMLFile, app.Stdin)
+	if err != nil {
+		return err
+	}
+	resp, err := saml.Decode(data)
+	if err != nil {
+		return err
+	}
+	role, err := chooseRole(resp, in.Role, set.AccountAliases, app)
+	if err != nil {
+		return err
+	}
+	client, _, err := app.STSClient(in.STSEndpoint, in.STSRegion)
+	if err != nil {
+		return err
+	}
+	st, err := app.Store(ctx)
+	if err != nil {
+		return err
+	}
+	ex := &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Now: app.Now}
+	out, err := ex.Exchange(ctx, resp, role, capture.Options{Duration: dur, Policy: policy, Profile: in.Profile})
+	if err != nil {
+		return err
+	}
+	for _, n := range out.Notes {
+		fmt.Fprintln(app.Stderr, "ramsso: note: "+n)
+	}
+	s := out.Session
+	fmt.Fprintf(app.Stderr, "ramsso: stored profile %s (%s), expires %s (in %s)\n",
+		s.Profile, capture.RoleLabel(role, set.AccountAliases), fmtTime(s.Expiration), humanDuration(s.Expiration.Sub(app.now())))
+	switch in.Output {
+	case "json":
+		return writeJSON(app.Stdout, map[string]string{
+			"AccessKeyId":     s.Credentials.AccessKeyID,
+			"AccessKeySecret": s.Credentials.AccessKeySecret,
+			"SecurityToken":   s.Credentials.SecurityToken,
+			"Expiration":      s.Credentials.ExpirationString(),
+		})
+	case "env":
+		return writeEnv(app.Stdout, "sh", envVars(&s, set.Region))
+	}
+	return nil
+}
+
+// chooseRole applies --role, the single-role rule, or the terminal picker.
+func chooseRole(resp *saml.Response, spec string, aliases map[string]string, app *App) (saml.Role, error) {
+	if spec != "" {
+		return capture.SelectRole(resp.Roles, spec, aliases)
+	}
+	if len(resp.Roles) == 1 {
+		return resp.Roles[0], nil
+	}
+	var tty interface {
+		Read([]byte) (int, error)
+		Write([]byte) (int, error)
+		Close() error
+	}
+	if app.OpenTTY != nil {
+		t, err := app.OpenTTY()
+		if err == nil {
+			tty = t
+		}
+	}
+	if tty == nil {
+		return saml.Role{}, fmt.Errorf("the assertion allows %d roles and there is no terminal to ask: choose one with --role (%s)",
+			len(resp.Roles), capture.RoleList(resp.Roles, aliases))
+	}
+	defer tty.Close()
+	return pickRole(tty, tty, resp.Roles, aliases)
+}

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ramsso/ramsso/internal/emulator"
+	"github.com/ramsso/ramsso/internal/testidp"
+)
+
+// TestMain lets tests run this test binary as the ramsso command itself
+// (for credentials-go's External mode and process-level tests).
+func TestMain(m *testing.M) {
+	if os.Getenv("RAMSSO_CLI_TEST_MAIN") == "1" {
+		os.Exit(Main(context.Background(), NewApp(), os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+const (
+	acct1    = "1234567890123456"
+	acct2    = "2222222222222222"
+	provider = "acs:ram::" + acct1 + ":saml-provider/okta"
+)
+
+var (
+	roleAdmin    = "acs:ram::" + acct1 + ":role/admin"
+	roleReadonly = "acs:ram::" + acct1 + ":role/readonly"
+	roleDev      = "acs:ram::" + acct2 + ":role/dev"
+	provider2    = "acs:ram::" + acct2 + ":saml-provider/okta"
+)
+
+// world is one test's ramsso home, IdP and STS emulator.
+type world struct {
+	t       testing.TB
+	home    string
+	env     map[string]string
+	idp     *testidp.IdP
+	emu     *emulator.Server
+	stsURL  string
+	tty     string // what the fake terminal types; "" means no terminal
+	stdin   string
+	workdir string
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	dir := t.TempDir()
+	idp, err := testidp.New("https://idp.example.com/app/ramsso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, err := emulator.New(emulator.Config{
+		Providers: []emulator.Provider{
+			{Arn: provider, Certificate: string(idp.CertPEM())},
+			{Arn: provider2, Certificate: string(idp.CertPEM())},
+		},
+		Roles: []emulator.Role{
+			{Arn: roleAdmin, MaxSessionDuration: 43200},
+			{Arn: roleReadonly, MaxSessionDuration: 3600},
+			{Arn: roleDev, MaxSessionDuration: 7200},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	home := filepath.Join(dir, "home")
+	return &world{
+		t: t, home: home, idp: idp, emu: emu, stsURL: srv.URL, workdir: dir,
+		env: map[string]string{
+			"RAMSSO_HOME":         home,
+			"RAMSSO_STORE":        "file",
+			"RAMSSO_STS_ENDPOINT": srv.URL,
+			"HOME":                dir,
+		},
+	}
+}
+
+// response writes a signed response with the given role values to a file.
+func (w *world) response(o testidp.Options) string {
+	w.t.Helper()
+	if o.Style == "" {
+		o.Style = testidp.StyleOkta
+	}
+	b64, err := w.idp.Response(o)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	f, err := os.CreateTemp(w.workdir, "resp-*.b64")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := f.WriteString(b64 + "\n"); err != nil {
+		w.t.Fatal(err)
+	}
+	f.Close()
+	return f.Name()
+}
+
+func (w *world) roles(values ...string) testidp.Options {
+	return testidp.Options{Roles: values}
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (w *world) run(args ...string) result {
+	w.t.Helper()
+	var out, errb bytes.Buffer
+	app := &App{
+		Stdin:  strings.NewReader(w.stdin),
+		Stdout: &out,
+		Stderr: &errb,
+		Getenv: func(k string) string { return w.env[k] },
+		Now:    time.Now,
+		OpenTTY: func() (io.ReadWriteCloser, error) {
+			if w.tty == "" {
+				return nil, os.ErrNotExist
+			}
+			return &fakeTTY{in: strings.NewReader(w.tty), out: &errb}, nil
+		},
+	}
+	code := Main(context.Background(), app, args)
+	return result{out.String(), errb.String(), code}
+}
+
+type fakeTTY struct {
+	in  io.Reader
+	out io.Writer
+}
+
+func (f *fakeTTY) Read(p []byte) (int, error)  { return f.in.Read(p) }
+func (f *fakeTTY) Write(p []byte) (int, error) { return f.out.Write(p) }
+func (f *fakeTTY) Close() error                { return nil }
+
+func roleValue(role, prov string) string { return role + "," + prov }

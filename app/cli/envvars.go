@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/ramsso/ramsso/internal/store"
+)
+
+// envVar is one environment variable ramsso hands to tools.
+type envVar struct{ Name, Value string }
+
+// envVars are the variables the SDKs, the aliyun CLI and Terraform's
+// alicloud provider read, in a fixed order.
+func envVars(s *store.Session, defaultRegion string) []envVar {
+	region := firstNonEmpty(s.Region, defaultRegion)
+	c := s.Credentials
+	vars := []envVar{
+		{"ALIBABA_CLOUD_ACCESS_KEY_ID", c.AccessKeyID},
+		{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", c.AccessKeySecret},
+		{"ALIBABA_CLOUD_SECURITY_TOKEN", c.SecurityToken},
+	}
+	if region != "" {
+		vars = append(vars, envVar{"ALIBABA_CLOUD_REGION_ID", region})
+	}
+	vars = append(vars,
+		envVar{"ALICLOUD_ACCESS_KEY", c.AccessKeyID},
+		envVar{"ALICLOUD_SECRET_KEY", c.AccessKeySecret},
+		envVar{"ALICLOUD_SECURITY_TOKEN", c.SecurityToken},
+	)
+	if region != "" {
+		vars = append(vars, envVar{"ALICLOUD_REGION", region})
+	}
+	return vars
+}
+
+// envFormats are the --format values of `ramsso env`.
+var envFormats = []string{"sh", "fish", "powershell", "dotenv", "json"}
+
+// writeEnv prints vars in the given shell's syntax.
+func writeEnv(w io.Writer, format string, vars []envVar) error {
+	switch format {
+	case "json":
+		m := make(map[string]string, len(vars))
+		for _, v := range vars {
+			m[v.Name] = v.Value
+		}
+		return writeJSON(w, m)
+	case "sh", "bash", "zsh", "":
+		for _, v := range vars {
+			fmt.Fprintf(w, "export %s=%s\n", v.Name, shQuote(v.Value))
+		}
+	case "fish":
+		for _, v := range vars {
+			fmt.Fprintf(w, "set -gx %s %s;\n", v.Name, shQuote(v.Value))
+		}
+	case "powershell", "pwsh":
+		for _, v := range vars {
+			fmt.Fprintf(w, "$Env:%s = '%s'\n", v.Name, strings.ReplaceAll(v.Value, "'", "''"))
+		}
+	case "dotenv":
+		for _, v := range vars {
+			b, _ := json.Marshal(v.Value) // double-quoted with escapes, as dotenv readers expect
+			fmt.Fprintf(w, "%s=%s\n", v.Name, b)
+		}
+	default:
+		return fmt.Errorf("format %q: use one of %s", format, strings.Join(envFormats, ", "))
+	}
+	return nil
+}
+
+// shQuote single-quotes s for POSIX shells and fish.
+func shQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/+=@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// sortedNames lists variable names, for messages.
+func sortedNames(vars []envVar) []string {
+	out := make([]string, len(vars))
+	for i, v := range vars {
+		out[i] = v.Name
+	}
+	sort.Strings(out)
+	return out
+}
