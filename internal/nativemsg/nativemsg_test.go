@@ -21,7 +21,7 @@ func TestReadFrame(t *testing.T) {
 		want    string
 		wantErr error
 	}{
-		{"ok", frame(13, []byte(`{"type":"x"}` + " ")), `{"type":"x"} `, nil},
+		{"ok", frame(13, []byte(`{"type":"x"}`+" ")), `{"type":"x"} `, nil},
 		{"empty input", nil, "", io.EOF},
 		{"short header", []byte{1, 0}, "", io.ErrUnexpectedEOF},
 		{"truncated body", frame(10, []byte("abc")), "", io.ErrUnexpectedEOF},
