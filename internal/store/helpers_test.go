@@ -168,14 +168,22 @@ func worker(ctx context.Context, st Store, id, n int) error {
 // fakeKeyring is an in-memory keyring, safe for concurrent use, that can
 // fail or block on demand.
 type fakeKeyring struct {
-	mu    sync.Mutex
-	items map[string]string
-	calls int
-	err   error         // returned by every call when set
-	block chan struct{} // every call waits for it to close when set
+	mu     sync.Mutex
+	items  map[string]string
+	calls  int
+	err    error         // returned by every call when set
+	setErr error         // returned by Set when set
+	block  chan struct{} // every call waits for it to close when set
 }
 
 func newFake() *fakeKeyring { return &fakeKeyring{items: map[string]string{}} }
+
+// numCalls is how many calls the keyring has had.
+func (f *fakeKeyring) numCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
 
 func (f *fakeKeyring) enter() error {
 	f.mu.Lock()
@@ -194,6 +202,9 @@ func (f *fakeKeyring) Set(service, user, password string) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.setErr != nil {
+		return f.setErr
+	}
 	f.items[service+"\x00"+user] = password
 	return nil
 }

@@ -155,3 +155,23 @@ func BenchmarkGetKeyring(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOpenGetKeyring is what one `ramsso process` does: Open (with
+// its keyring probe) and Get.
+func BenchmarkOpenGetKeyring(b *testing.B) {
+	st, home := realKeyring(b)
+	ctx := context.Background()
+	if err := st.Put(ctx, session("bench", "x", 1200)); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Delete(ctx, "bench") })
+	for b.Loop() {
+		st, err := Open(ctx, home, KindKeyring)
+		if err != nil || st.Kind() != KindKeyring {
+			b.Fatalf("Open: %v", err)
+		}
+		if _, err := st.Get(ctx, "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -23,8 +23,13 @@ import (
 // RAMSSO_STORE and the settings into kind is the caller's job
 // (config.Settings.StoreKind).
 //
-// For the keyring, Open first probes it (a bounded write, read and delete
-// of a throw-away item). When no keyring answers it records the fallback
+// For the keyring, Open first probes it, every call bounded: the first
+// time for a home with a write, read and delete of a throw-away item
+// (remembered in home/store-keyring-ok), later with a read only, because
+// a Secret Service write costs tens of milliseconds (the keyring file is
+// rewritten) and `ramsso process` runs on every SDK refresh; the read
+// still goes through the unlock that hangs on a locked keyring, and a
+// failing write later is reported by Put. When no keyring answers it records the fallback
 // in home/store-fallback, so every later process uses the same file store
 // without probing, and opens the file store; the process that records the
 // fallback gets a Notice to print once. ClearFallback undoes it.
@@ -45,8 +50,15 @@ func Open(ctx context.Context, home, kind string) (Store, error) {
 		return &fileStore{home: home}, nil
 	}
 	ks := &keyringStore{home: home, kr: newKeyring(), timeout: keyringTimeout, chunk: chunkSize}
-	perr := ks.probe(ctx)
+	okPath := filepath.Join(home, keyringOKFile)
+	_, statErr := os.Stat(okPath)
+	verified := statErr == nil
+	perr := ks.probe(ctx, !verified)
 	if perr == nil {
+		if !verified {
+			// Best effort: without the marker the next Open probes fully again.
+			_ = os.WriteFile(okPath, []byte("the OS keyring answered a write, read and delete probe\n"), 0o600)
+		}
 		return ks, nil
 	}
 	if ctx.Err() != nil {
@@ -64,11 +76,26 @@ func Open(ctx context.Context, home, kind string) (Store, error) {
 	return fst, nil
 }
 
-// probe writes, reads back and deletes a throw-away item, each bounded.
-func (k *keyringStore) probe(ctx context.Context) error {
+// keyringOKFile marks a home whose keyring passed a write probe.
+const keyringOKFile = "store-keyring-ok"
+
+// probe checks that the keyring answers, each call bounded: with write
+// set, it writes, reads back and deletes a throw-away item; otherwise it
+// only looks up an item that does not exist.
+func (k *keyringStore) probe(ctx context.Context, write bool) error {
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
 	user := fmt.Sprintf("probe-%d-%s", os.Getpid(), hex.EncodeToString(rnd[:]))
+	if !write {
+		_, err := k.get(ctx, user)
+		if errors.Is(err, keyring.ErrNotFound) {
+			return nil
+		}
+		if err == nil {
+			return errors.New("the OS keyring returned a value for an item never stored")
+		}
+		return err
+	}
 	want := "ramsso-probe-" + hex.EncodeToString(rnd[:])
 	if err := k.set(ctx, user, want); err != nil {
 		return err
@@ -159,11 +186,13 @@ func Fallback(home string) (reason string, recorded bool, err error) {
 }
 
 // ClearFallback forgets a recorded keyring fallback, so the next Open
-// probes the keyring again. Sessions already in the file store stay there.
+// probes the keyring again, fully. Sessions already in the file store stay there.
 func ClearFallback(home string) error {
-	err := os.Remove(filepath.Join(home, FallbackFile))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("clearing the keyring fallback: %w", err)
+	for _, name := range []string{FallbackFile, keyringOKFile} {
+		err := os.Remove(filepath.Join(home, name))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("clearing the keyring fallback: %w", err)
+		}
 	}
 	return nil
 }

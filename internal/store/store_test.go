@@ -397,8 +397,8 @@ func TestStuckKeyringTimesOutAndFallsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st2.Kind() != KindFile || Notice(st2) != "" || working.calls != 0 {
-		t.Errorf("second Open: kind %s, notice %q, %d keyring calls", st2.Kind(), Notice(st2), working.calls)
+	if st2.Kind() != KindFile || Notice(st2) != "" || working.numCalls() != 0 {
+		t.Errorf("second Open: kind %s, notice %q, %d keyring calls", st2.Kind(), Notice(st2), working.numCalls())
 	}
 	if _, err := st2.Get(ctx, "p"); err != nil {
 		t.Errorf("the fallback store lost the session: %v", err)
@@ -415,8 +415,8 @@ func TestStuckKeyringTimesOutAndFallsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st3.Kind() != KindKeyring || working.calls == 0 {
-		t.Errorf("after ClearFallback: kind %s, %d keyring calls", st3.Kind(), working.calls)
+	if st3.Kind() != KindKeyring || working.numCalls() == 0 {
+		t.Errorf("after ClearFallback: kind %s, %d keyring calls", st3.Kind(), working.numCalls())
 	}
 }
 
@@ -462,8 +462,8 @@ func TestOpenKinds(t *testing.T) {
 	useFake(t, fake)
 	home := t.TempDir()
 	st, err := Open(context.Background(), home, KindFile)
-	if err != nil || st.Kind() != KindFile || Notice(st) != "" || fake.calls != 0 {
-		t.Errorf("Open(file) = %v, %v; notice %q; %d keyring calls", st, err, Notice(st), fake.calls)
+	if err != nil || st.Kind() != KindFile || Notice(st) != "" || fake.numCalls() != 0 {
+		t.Errorf("Open(file) = %v, %v; notice %q; %d keyring calls", st, err, Notice(st), fake.numCalls())
 	}
 	if _, err := Open(context.Background(), home, "vault"); err == nil || !strings.Contains(err.Error(), `unknown session store "vault"`) {
 		t.Errorf("Open(vault) = %v", err)
@@ -474,6 +474,46 @@ func TestOpenKinds(t *testing.T) {
 	}
 	if len(fake.users()) != 0 {
 		t.Errorf("the probe left %v behind", fake.users())
+	}
+}
+
+func TestProbe(t *testing.T) {
+	ctx := context.Background()
+	home := t.TempDir()
+	fake := newFake()
+	useFake(t, fake)
+	// First Open of a home: a full write probe, remembered.
+	if st, err := Open(ctx, home, KindKeyring); err != nil || st.Kind() != KindKeyring {
+		t.Fatalf("Open = %v, %v", st, err)
+	}
+	if c := fake.numCalls(); c != 3 {
+		t.Errorf("first probe made %d keyring calls; want 3 (set, get, delete)", c)
+	}
+	if _, err := os.Stat(filepath.Join(home, keyringOKFile)); err != nil {
+		t.Errorf("write probe not remembered: %v", err)
+	}
+	// Later Opens only read.
+	fake.mu.Lock()
+	fake.setErr = errors.New("read-only keyring")
+	fake.mu.Unlock()
+	if st, err := Open(ctx, home, KindKeyring); err != nil || st.Kind() != KindKeyring {
+		t.Fatalf("second Open = %v, %v", st, err)
+	}
+	if c := fake.numCalls(); c != 4 {
+		t.Errorf("later probe made %d more keyring calls; want 1 (get)", c-3)
+	}
+	// A keyring that cannot store fails the first probe of a new home.
+	home2 := t.TempDir()
+	st, err := Open(ctx, home2, KindKeyring)
+	if err != nil || st.Kind() != KindFile || !strings.Contains(Notice(st), "read-only keyring") {
+		t.Errorf("write-failing keyring: Open = %v, %v, notice %q", st, err, Notice(st))
+	}
+	// ClearFallback forgets the write probe too.
+	if err := ClearFallback(home); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(home, keyringOKFile)); !os.IsNotExist(err) {
+		t.Errorf("ClearFallback kept the probe marker: %v", err)
 	}
 }
 
