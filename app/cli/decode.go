@@ -55,12 +55,15 @@ func DecodeCommand(in DecodeInput, app *App) error {
 	}
 	if err != nil {
 		if in.JSON {
+			ej := saml.NewErrorJSON(err)
 			var se *saml.Error
 			if !errors.As(err, &se) {
-				se = &saml.Error{Code: "invalid_input", Message: err.Error()}
+				ej.Error.Code = saml.CodeReadError
 			}
-			writeJSON(app.Stdout, map[string]any{"error": map[string]string{"code": se.Code, "message": se.Message}})
-			fmt.Fprintln(app.Stderr, "ramsso: "+se.Message)
+			if werr := writeJSON(app.Stdout, ej); werr != nil {
+				return werr
+			}
+			fmt.Fprintln(app.Stderr, "ramsso: "+oneLine(ej.Error.Message))
 			return errSilent
 		}
 		return err

@@ -11,7 +11,7 @@ import (
 
 // maxInput caps what ramsso reads as a SAMLResponse: far above the 100,000
 // characters STS accepts, low enough that a wrong file cannot exhaust memory.
-const maxInput = 8 << 20
+const maxInput = saml.MaxInputBytes
 
 // readSAMLInput reads a SAMLResponse from a file name, or stdin for "-" or "".
 func readSAMLInput(name string, stdin io.Reader) ([]byte, error) {

@@ -62,6 +62,12 @@ var _ Assumer = (*Client)(nil)
 
 // New validates cfg and builds a client. It does no network I/O.
 func New(cfg Config) (*Client, error) {
+	// The SDK reads DEBUG once at start-up and, with "sdk" in it, prints
+	// every response (credentials included) to stdout; nothing outside the
+	// SDK can turn that off, so refuse rather than leak.
+	if SDKDebugEnabled() {
+		return nil, errors.New("the DEBUG environment variable contains \"sdk\", which makes the Alibaba Cloud SDK print credentials: unset it (or remove sdk from it) and try again")
+	}
 	scheme, host, err := ResolveEndpoint(cfg)
 	if err != nil {
 		return nil, err

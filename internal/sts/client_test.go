@@ -834,3 +834,14 @@ func TestBareHostUsesHTTPS(t *testing.T) {
 		t.Errorf("hits=%d after %v", hits, time.Since(start))
 	}
 }
+
+func TestNewRefusesSDKDebug(t *testing.T) {
+	t.Setenv("DEBUG", "foo,sdk")
+	if _, err := New(Config{}); err == nil || !strings.Contains(err.Error(), "DEBUG") {
+		t.Fatalf("New with DEBUG=sdk: err = %v", err)
+	}
+	t.Setenv("DEBUG", "sdkx")
+	if _, err := New(Config{}); err != nil {
+		t.Fatalf("New with DEBUG=sdkx: %v", err)
+	}
+}
