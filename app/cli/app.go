@@ -114,7 +114,7 @@ func (a *App) Store(ctx context.Context) (store.Store, error) {
 		return nil, err
 	}
 	if notice != "" {
-		fmt.Fprintln(a.Stderr, "ramsso: "+notice)
+		fmt.Fprintln(a.Stderr, notice)
 	}
 	a.st = st
 	return st, nil
