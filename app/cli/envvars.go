@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/ramsso/ramsso/internal/store"
@@ -78,14 +77,4 @@ func shQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// sortedNames lists variable names, for messages.
-func sortedNames(vars []envVar) []string {
-	out := make([]string, len(vars))
-	for i, v := range vars {
-		out[i] = v.Name
-	}
-	sort.Strings(out)
-	return out
 }
