@@ -45,7 +45,7 @@ test-race:
 	CGO_ENABLED=1 ./scripts/with-keyring.sh $(GO) test -count=1 -race $(RACE_PKGS)
 
 fuzz:
-	CGO_ENABLED=0 $(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./internal/saml
+	CGO_ENABLED=0 $(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) -fuzzminimizetime=1s ./internal/saml
 
 bench: build
 	CGO_ENABLED=0 $(GO) test -run='^$$' -bench=. -benchmem ./internal/saml ./internal/sts ./internal/store ./app/cli
