@@ -151,7 +151,7 @@ func TestFlowDecisionOrder(t *testing.T) {
 				e.flow.TargetRole = a.TargetRole()
 			}, wantArn: a.RoleArn, wantBy: ByTarget},
 		{name: "target role from capture", roles: []saml.Role{a, b},
-			setup: func(t *testing.T, e *flowEnv) { e.flow.TargetRole = b.ProviderArn + "," + b.RoleArn },
+			setup:   func(t *testing.T, e *flowEnv) { e.flow.TargetRole = b.ProviderArn + "," + b.RoleArn },
 			wantArn: b.RoleArn, wantBy: ByTarget},
 		{name: "console choice", roles: []saml.Role{a, b},
 			during: func(t *testing.T, e *flowEnv) {
@@ -163,7 +163,7 @@ func TestFlowDecisionOrder(t *testing.T) {
 			}, wantArn: b.RoleArn, wantBy: ByConsole,
 			states: []string{StateDeciding, StateWaitingConsole, StateExchanging}},
 		{name: "console choice before the wait", roles: []saml.Role{a, b},
-			setup: func(t *testing.T, e *flowEnv) { must(t, e.flow.ConsoleChoice(a.TargetRole())) },
+			setup:   func(t *testing.T, e *flowEnv) { must(t, e.flow.ConsoleChoice(a.TargetRole())) },
 			wantArn: a.RoleArn, wantBy: ByConsole, states: []string{StateDeciding, StateExchanging}},
 		{name: "needs choice then choose and remember", roles: []saml.Role{a, b},
 			setup: func(t *testing.T, e *flowEnv) { e.flow.ConsoleWait = 20 * time.Millisecond },
@@ -195,7 +195,7 @@ func TestFlowDecisionOrder(t *testing.T) {
 				must(t, e.flow.Choose(Answer{RoleArn: b.RoleArn}))
 			}, wantArn: b.RoleArn, wantBy: ByChoice},
 		{name: "no tray, no caller", roles: []saml.Role{a, b},
-			setup: func(t *testing.T, e *flowEnv) { e.flow.ConsoleWait = -1; e.flow.CanAskCaller = false },
+			setup:   func(t *testing.T, e *flowEnv) { e.flow.ConsoleWait = -1; e.flow.CanAskCaller = false },
 			wantErr: CodeNoChoice},
 		{name: "choice times out", roles: []saml.Role{a, b},
 			setup: func(t *testing.T, e *flowEnv) {
@@ -203,11 +203,11 @@ func TestFlowDecisionOrder(t *testing.T) {
 				e.flow.ChoiceWait = 30 * time.Millisecond
 			}, wantErr: CodeTimeout},
 		{name: "cancel while waiting", roles: []saml.Role{a, b},
-			during: func(t *testing.T, e *flowEnv) { e.waitState(t, StateWaitingConsole); e.flow.Cancel() },
+			during:  func(t *testing.T, e *flowEnv) { e.waitState(t, StateWaitingConsole); e.flow.Cancel() },
 			wantErr: CodeCancelled},
 		{name: "input closed while waiting for choice", roles: []saml.Role{a, b},
-			setup: func(t *testing.T, e *flowEnv) { e.flow.ConsoleWait = 10 * time.Millisecond },
-			during: func(t *testing.T, e *flowEnv) { e.waitState(t, StateNeedsChoice); e.flow.CloseInput() },
+			setup:   func(t *testing.T, e *flowEnv) { e.flow.ConsoleWait = 10 * time.Millisecond },
+			during:  func(t *testing.T, e *flowEnv) { e.waitState(t, StateNeedsChoice); e.flow.CloseInput() },
 			wantErr: CodeNoChoice},
 		{name: "expired assertion", roles: []saml.Role{a},
 			setup: func(t *testing.T, e *flowEnv) {
