@@ -36,7 +36,7 @@ lint: $(STATICCHECK)
 
 # The whole suite: lint, cgo-free tests (keyring ones against a real
 # gnome-keyring in a private D-Bus session), race tests, a short fuzz run.
-test: lint build test-unit test-race fuzz
+test: lint build cross test-unit test-race fuzz
 
 test-unit:
 	CGO_ENABLED=0 ./scripts/with-keyring.sh $(GO) test -count=1 ./...
