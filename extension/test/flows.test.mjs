@@ -188,6 +188,14 @@ describe('host messages', () => {
     assert.equal(ctx.clock.pending(), 0, 'timeout timer cleared');
   });
 
+  it('done keeps the account alias seen in the role list', async () => {
+    port.reply({ ok: true, type: 'status', id: 'flow-1', state: 'needs_choice', roles: [{ roleArn: ROLE_B, accountAlias: 'staging' }, ROLE_A] });
+    await ctx.m.choose('flow-1', ROLE_B);
+    port.reply({ ok: true, type: 'done', id: 'flow-1', profile: 'p', roleArn: ROLE_B, expiration: 'e' });
+    const [rec] = await history(ctx.local);
+    assert.equal(rec.accountAlias, 'staging');
+  });
+
   it('error records code, message and remedy and ends the flow', async () => {
     port.reply({
       ok: false, type: 'error', id: 'flow-1',

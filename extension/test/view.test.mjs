@@ -32,6 +32,7 @@ describe('view', () => {
   it('helpers', () => {
     assert.equal(idpOf({}), 'unknown IdP');
     assert.equal(roleText('junk'), '');
+    assert.equal(roleText('acs:ram::2:role/dev', 'staging'), 'dev @ staging (2)');
     assert.equal(stateText('needs_choice'), 'Choose a role');
     assert.equal(stateText('brand_new'), 'brand_new');
     assert.equal(relative(NOW + 5 * 3600000, NOW), 'in 5 h');

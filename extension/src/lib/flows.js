@@ -56,7 +56,7 @@ function cleanError(e, fallbackCode = 'host_error') {
 
 const PUBLIC_FIELDS = [
   'id', 'tabId', 'site', 'initiator', 'issuer', 'state', 'roles', 'targetRole',
-  'chosenRole', 'roleArn', 'profile', 'expiration', 'error', 'startedAt', 'updatedAt', 'endedAt',
+  'chosenRole', 'roleArn', 'accountAlias', 'profile', 'expiration', 'error', 'startedAt', 'updatedAt', 'endedAt',
 ];
 
 /**
@@ -319,7 +319,10 @@ export class FlowManager {
         const state = text(msg.state);
         if (!state || !/^[a-z_]{1,40}$/.test(state) || isFinal(state)) return;
         rec.state = state;
-        if (Array.isArray(msg.roles)) rec.roles = normalizeRoles(msg.roles);
+        if (Array.isArray(msg.roles)) {
+          rec.roles = normalizeRoles(msg.roles);
+          flow.knownRoles = rec.roles;
+        }
         else if (state !== 'needs_choice') delete rec.roles;
         this.touch(flow);
         return;
@@ -328,6 +331,9 @@ export class FlowManager {
         rec.profile = text(msg.profile);
         rec.roleArn = text(msg.roleArn);
         rec.expiration = text(msg.expiration);
+        // Keep the account alias the host showed in the picker, if any.
+        const known = flow.knownRoles?.find((r) => r.roleArn === rec.roleArn);
+        rec.accountAlias = text(msg.accountAlias) ?? (known?.accountAlias || undefined);
         this.finish(flow, 'done');
         return;
       }

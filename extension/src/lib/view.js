@@ -40,9 +40,9 @@ export function idpOf(rec) {
 }
 
 /** "role@account" for a role ARN, or ''. */
-export function roleText(roleArn) {
+export function roleText(roleArn, accountAlias = '') {
   const r = normalizeRole(roleArn ?? '');
-  return r ? `${r.roleName} @ ${accountLabel(r.accountId, r.accountAlias)}` : '';
+  return r ? `${r.roleName} @ ${accountLabel(r.accountId, accountAlias || r.accountAlias)}` : '';
 }
 
 /** "in 59 min", "3 min ago", from two epoch-ms values. */
@@ -66,7 +66,7 @@ export function describeFlow(rec, nowMs) {
   let remedy = '';
   if (rec.state === 'done') {
     tone = 'ok';
-    const role = roleText(rec.roleArn);
+    const role = roleText(rec.roleArn, rec.accountAlias);
     if (role) lines.push(role);
     if (rec.profile) lines.push(`profile ${rec.profile}`);
     if (rec.expiration) {
