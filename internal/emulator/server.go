@@ -59,6 +59,7 @@ type Server struct {
 	faults []Fault
 	used   map[string]time.Time // issuer + "\x00" + assertion ID -> expiry
 	log    io.Writer
+	issued sync.Map // AccessKeyId -> issuedCredentials (see federation_issued.go)
 }
 
 // New checks cfg (reading certificate and metadata files) and returns a
@@ -156,6 +157,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res.RequestID = reqID
+	s.recordIssued(res.Credentials)
 	s.logf("%s %s %s role=%s -> 200 session=%s expires=%s", r.Method, form.Get("Action"), reqID, form.Get("RoleArn"),
 		res.AssumedRoleUser.AssumedRoleID, res.Credentials.Expiration)
 	writeBody(w, reqID, http.StatusOK, res, xmlOut)
