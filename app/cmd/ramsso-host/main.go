@@ -10,12 +10,9 @@ import (
 )
 
 func main() {
-	// The framed replies are the only thing allowed on stdout: keep the real
-	// stdout for them and point os.Stdout at stderr so no library can
-	// corrupt the framing.
-	out := os.Stdout
-	os.Stdout = os.Stderr
-	if err := host.Serve(os.Stdin, out, version.Version); err != nil {
-		os.Exit(1)
-	}
+	// Hooks: the tray (internal/localapi) fills TrayAsker, StartTray
+	// (host.StartSiblingTray) and NotifyTray; the aliyun CLI integration
+	// fills ConfigureCLI.
+	hooks := host.Hooks{}
+	os.Exit(host.Main(os.Args[1:], version.Version, hooks))
 }

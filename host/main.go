@@ -1,0 +1,159 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ramsso/ramsso/internal/browsers"
+	"github.com/ramsso/ramsso/internal/capture"
+	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/nativemsg"
+	"github.com/ramsso/ramsso/internal/store"
+	"github.com/ramsso/ramsso/internal/sts"
+)
+
+// Caller is who started the host, from its arguments.
+type Caller struct {
+	// Origin is "chrome-extension://<id>/" (Chrome family) or "" .
+	Origin string
+	// ExtensionID is the Chrome extension id or the Firefox add-on id.
+	ExtensionID string
+	// Browser is browsers.Chromium, browsers.Firefox or "" (unknown).
+	Browser string
+}
+
+// ParseCaller reads the caller from the host's arguments: Chrome passes
+// the origin first (Windows adds --parent-window=N); Firefox passes the
+// manifest path and the add-on id.
+func ParseCaller(args []string) Caller {
+	var rest []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "--parent-window=") {
+			continue
+		}
+		if strings.HasPrefix(a, "chrome-extension://") {
+			id := strings.TrimSuffix(strings.TrimPrefix(a, "chrome-extension://"), "/")
+			return Caller{Origin: a, ExtensionID: id, Browser: browsers.Chromium}
+		}
+		rest = append(rest, a)
+	}
+	if len(rest) >= 2 {
+		return Caller{ExtensionID: rest[1], Browser: browsers.Firefox}
+	}
+	return Caller{}
+}
+
+// Allowed reports whether c may use the host: ramsso's own extension ids,
+// or ids listed in the settings' allowedExtensionIds.
+func (c Caller) Allowed(set *config.Settings) bool {
+	if c.ExtensionID == "" {
+		return false
+	}
+	switch c.Browser {
+	case browsers.Chromium:
+		for _, id := range browsers.DefaultChromeIDs {
+			if c.ExtensionID == id {
+				return true
+			}
+		}
+	case browsers.Firefox:
+		if c.ExtensionID == browsers.FirefoxExtensionID {
+			return true
+		}
+	}
+	if set != nil {
+		for _, id := range set.AllowedExtensionIDs {
+			if strings.TrimSpace(id) == c.ExtensionID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Main runs the host process: it keeps the real stdout for frames (and
+// points os.Stdout at stderr), checks the caller, opens the log under
+// RAMSSO_HOME and serves stdin. It returns the exit code.
+func Main(args []string, version string, hooks Hooks) int {
+	out := os.Stdout
+	os.Stdout = os.Stderr
+	return run(args, version, hooks, os.Stdin, out)
+}
+
+func run(args []string, version string, hooks Hooks, in io.Reader, out io.Writer) int {
+	home, err := config.Home()
+	if err != nil {
+		_ = nativemsg.WriteJSON(out, errorReply{Type: "error", Error: ErrorBody{Code: CodeConfig, Message: err.Error(), Remedy: "run `ramsso doctor`"}})
+		return 1
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := config.EnsureHome(home); err == nil {
+		if lf, err := OpenLog(filepath.Join(home, LogFile), DefaultLogLimit); err == nil {
+			defer lf.Close()
+			log = slog.New(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: slog.LevelInfo})).With("pid", os.Getpid())
+		}
+	}
+	set, setErr := config.Load(home)
+	if setErr != nil {
+		log.Error("settings", "err", setErr)
+		set = &config.Settings{}
+	}
+	caller := ParseCaller(args)
+	if !caller.Allowed(set) {
+		log.Warn("refused caller", "extension", caller.ExtensionID, "browser", caller.Browser)
+		_ = nativemsg.WriteJSON(out, errorReply{Type: "error", Error: ErrorBody{Code: CodeForbiddenOrigin,
+			Message: fmt.Sprintf("ramsso-host does not accept extension %q", caller.ExtensionID),
+			Remedy:  fmt.Sprintf("add its id to \"allowedExtensionIds\" in %s and run `ramsso install`", config.Path(home))}})
+		return 0
+	}
+	log.Info("start", "version", version, "extension", caller.ExtensionID, "browser", caller.Browser)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	h := &Host{Version: version, Home: home, Settings: set, Log: log, Hooks: hooks}
+	h.NewExchanger = func(ctx context.Context) (*capture.Exchanger, error) {
+		if setErr != nil {
+			return nil, setErr
+		}
+		return NewExchanger(ctx, home, set, log)
+	}
+	err = h.Serve(ctx, in, out)
+	log.Info("exit", "err", errString(err))
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// NewExchanger opens the store and the STS client the settings name (the
+// host sees no shell environment, but honours it when present, for tests).
+func NewExchanger(ctx context.Context, home string, set *config.Settings, log *slog.Logger) (*capture.Exchanger, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, home, set.StoreKind())
+	if err != nil {
+		return nil, fmt.Errorf("open the session store: %w", err)
+	}
+	if n := store.Notice(st); n != "" && log != nil {
+		log.Warn(n)
+	}
+	client, err := sts.New(sts.Config{Endpoint: set.STSEndpoint(""), Region: set.STS.Region, VPC: set.STS.VPC, Proxy: set.ProxyURL()})
+	if err != nil {
+		return nil, fmt.Errorf("STS settings: %w", err)
+	}
+	return &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region}, nil
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
