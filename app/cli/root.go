@@ -46,6 +46,10 @@ file), RAMSSO_STS_ENDPOINT, RAMSSO_NO_BROWSER, RAMSSO_PROXY.`,
 		configureCompletionCommand(app),
 		configureEmulatorCommand(app),
 		configureTestIdPCommand(app),
+		configureConfigureCLICommand(app),
+		configureServeCommand(app),
+		configureConsoleCommand(app),
+		configureLoginCommand(app),
 	)
 	return root
 }

@@ -27,6 +27,11 @@ func liveSession(ctx context.Context, app *App, profile string) (*store.Session,
 		return nil, fmt.Errorf("read session %s: %w", profile, err)
 	}
 	if s.Credentials.Expired(app.now()) {
+		// A known IdP login URL: open it (once across processes) and wait
+		// for the capture to bring a fresh session.
+		if m, merr := reloginManager(ctx, app); merr == nil && m.LoginURL(s) != "" {
+			return m.Refresh(ctx, s)
+		}
 		when := "expired at " + fmtTime(s.Credentials.Expiration)
 		if app.now().Before(s.Credentials.Expiration) {
 			when = "expires at " + fmtTime(s.Credentials.Expiration) + ", too soon to use"

@@ -270,5 +270,6 @@ func isFresh(s, old *store.Session, now time.Time) bool {
 	if old == nil {
 		return true
 	}
-	return s.CreatedAt.After(old.CreatedAt) || s.Credentials.Expiration.After(old.Credentials.Expiration)
+	return s.CreatedAt.After(old.CreatedAt) || s.Credentials.Expiration.After(old.Credentials.Expiration) ||
+		(old.Credentials.AccessKeyID != "" && s.Credentials.AccessKeyID != old.Credentials.AccessKeyID)
 }

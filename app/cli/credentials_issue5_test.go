@@ -1,0 +1,496 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aliyun/credentials-go/credentials/providers"
+
+	"github.com/ramsso/ramsso/internal/credserver"
+	"github.com/ramsso/ramsso/internal/emulator"
+	"github.com/ramsso/ramsso/internal/store"
+)
+
+// assumeAdmin makes the admin session and returns its keys.
+func (w *world) assumeAdmin() map[string]string {
+	w.t.Helper()
+	r := w.run("assume", "--saml", w.response(w.roles(roleValue(roleAdmin, provider))), "--output", "json")
+	if r.code != 0 {
+		w.t.Fatalf("assume: %s", r.stderr)
+	}
+	var keys map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &keys); err != nil {
+		w.t.Fatal(err)
+	}
+	return keys
+}
+
+func (w *world) aliyunConfig() string { return filepath.Join(w.env["HOME"], ".aliyun", "config.json") }
+
+const otherProfiles = `{
+	"current": "work",
+	"profiles": [
+		{"name": "work", "mode": "AK", "access_key_id": "LTAI-EXAMPLE", "access_key_secret": "EXAMPLE", "region_id": "cn-hangzhou", "x_keep": [1, 2]}
+	],
+	"meta_path": "",
+	"x_top": {"a": true}
+}
+`
+
+func TestConfigureCLI(t *testing.T) {
+	w := newWorld(t)
+	keys := w.assumeAdmin()
+	profile := acct1 + "-admin"
+	if err := os.MkdirAll(filepath.Dir(w.aliyunConfig()), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.aliyunConfig(), []byte(otherProfiles), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := w.run("configure-cli")
+	if r.code != 0 || !strings.Contains(r.stderr, "added aliyun CLI profile "+profile+" (External, region cn-hangzhou)") {
+		t.Fatalf("configure-cli: %d %s", r.code, r.stderr)
+	}
+	b, _ := os.ReadFile(w.aliyunConfig())
+	for _, k := range []string{keys["AccessKeySecret"], keys["SecurityToken"], keys["AccessKeyId"]} {
+		if bytes.Contains(b, []byte(k)) {
+			t.Fatal("a secret was written to config.json")
+		}
+	}
+	var cfg struct {
+		Current  string           `json:"current"`
+		Profiles []map[string]any `json:"profiles"`
+		XTop     map[string]any   `json:"x_top"`
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Current != "work" || len(cfg.Profiles) != 2 || cfg.XTop["a"] != true || cfg.Profiles[0]["x_keep"] == nil {
+		t.Fatalf("config disturbed: %s", b)
+	}
+	cmdline, _ := cfg.Profiles[1]["process_command"].(string)
+	exe, _ := os.Executable()
+	if cfg.Profiles[1]["mode"] != "External" || cmdline != exe+" process "+profile {
+		t.Fatalf("profile: %v", cfg.Profiles[1])
+	}
+	// Run the process_command as the aliyun CLI does (split on spaces).
+	argv := strings.Fields(cmdline)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(w.environ(), "RAMSSO_CLI_TEST_MAIN=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("process_command: %v", err)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(out, &got); err != nil || got["access_key_id"] != keys["AccessKeyId"] || got["mode"] != "StsToken" {
+		t.Fatalf("process output %v", err)
+	}
+
+	// --plaintext writes the keys and says they go stale.
+	r = w.run("configure-cli", "--plaintext", profile)
+	if r.code != 0 || !strings.Contains(r.stderr, "expire at") {
+		t.Fatalf("--plaintext: %d %s", r.code, r.stderr)
+	}
+	b, _ = os.ReadFile(w.aliyunConfig())
+	if !bytes.Contains(b, []byte(keys["AccessKeyId"])) || bytes.Contains(b, []byte("process_command")) {
+		t.Fatalf("plaintext profile: %s", b)
+	}
+
+	// A malformed file is left untouched, with path:line:col.
+	bad := "{\n  \"profiles\": [\n    {\"name\": \"x\",}\n  ]\n}\n"
+	if err := os.WriteFile(w.aliyunConfig(), []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = w.run("configure-cli", profile)
+	if r.code == 0 || !strings.Contains(r.stderr, w.aliyunConfig()+":3:") || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("malformed: %d %q", r.code, r.stderr)
+	}
+	if after, _ := os.ReadFile(w.aliyunConfig()); string(after) != bad {
+		t.Fatal("malformed file changed")
+	}
+	if r := w.run("configure-cli", "nosuch"); r.code == 0 || !strings.Contains(r.stderr, "nosuch") {
+		t.Fatalf("unknown profile: %d %s", r.code, r.stderr)
+	}
+}
+
+func (w *world) environ() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "RAMSSO_") && !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "BROWSER=") &&
+			!strings.HasPrefix(kv, "DISPLAY=") && !strings.HasPrefix(kv, "WAYLAND_DISPLAY=") {
+			env = append(env, kv)
+		}
+	}
+	for k, v := range w.env {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// startServe runs `ramsso serve` in this process until the test ends.
+func (w *world) startServe(port int) credserver.State {
+	w.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan credserver.State, 1)
+	done := make(chan error, 1)
+	var out, errb bytes.Buffer
+	app := &App{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return w.env[k] }, Now: time.Now}
+	go func() {
+		done <- ServeCommand(ctx, ServeInput{Port: port, ready: func(s credserver.State) { ready <- s }}, app)
+	}()
+	var st credserver.State
+	select {
+	case st = <-ready:
+	case err := <-done:
+		cancel()
+		w.t.Fatalf("serve: %v: %s", err, errb.String())
+	case <-time.After(10 * time.Second):
+		w.t.Fatal("serve did not start")
+	}
+	w.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			w.t.Errorf("serve: %v", err)
+		}
+	})
+	if !strings.Contains(out.String(), "export ALIBABA_CLOUD_CREDENTIALS_URI="+st.URL(acct1+"-admin")) {
+		w.t.Errorf("serve printed %q", out.String())
+	}
+	return st
+}
+
+// TestServeCredentialsGo: the real credentials-go resolves credentials
+// through ALIBABA_CLOUD_CREDENTIALS_URI from ramsso serve, and leaves
+// ~/.aliyun/config.json byte-identical.
+func TestServeCredentialsGo(t *testing.T) {
+	w := newWorld(t)
+	keys := w.assumeAdmin()
+	if err := os.MkdirAll(filepath.Dir(w.aliyunConfig()), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.aliyunConfig(), []byte(otherProfiles), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st := w.startServe(0)
+	uri := st.URL(acct1 + "-admin")
+	if r := w.run("serve", "--print", acct1+"-admin"); r.code != 0 || strings.TrimSpace(r.stdout) != uri {
+		t.Fatalf("serve --print: %q, want %q", r.stdout, uri)
+	}
+	t.Setenv("HOME", w.env["HOME"])
+	t.Setenv("ALIBABA_CLOUD_CREDENTIALS_URI", uri)
+	p, err := providers.NewURLCredentialsProviderBuilder().Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.GetCredentials()
+	if err != nil {
+		t.Fatalf("credentials-go: %v", err)
+	}
+	if got.AccessKeyId != keys["AccessKeyId"] || got.AccessKeySecret != keys["AccessKeySecret"] || got.SecurityToken != keys["SecurityToken"] {
+		t.Fatal("credentials-go got other keys than the session's")
+	}
+	// The default chain reaches the URI once the config file's profile is
+	// out of its way (it comes first) and IMDS is off (no network here).
+	t.Setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	t.Setenv("ALIBABA_CLOUD_CREDENTIALS_FILE", filepath.Join(w.workdir, "none"))
+	chain, err := providers.NewDefaultCredentialsProvider().GetCredentials()
+	if err != nil || chain.AccessKeyId != keys["AccessKeyId"] {
+		t.Fatalf("default chain: %v", err)
+	}
+	if after, _ := os.ReadFile(w.aliyunConfig()); string(after) != otherProfiles {
+		t.Fatal("config.json changed")
+	}
+	// A wrong token is a bare 404 through the SDK too.
+	t.Setenv("ALIBABA_CLOUD_CREDENTIALS_URI", strings.Replace(uri, st.Token, "x"+st.Token[1:], 1))
+	p2, _ := providers.NewURLCredentialsProviderBuilder().Build()
+	if _, err := p2.GetCredentials(); err == nil || !strings.Contains(err.Error(), "404 page not found") {
+		t.Fatalf("wrong token: %v", err)
+	}
+}
+
+// TestServeExpiredAndRestart: an expired session is an error the SDK
+// shows; the port and token survive a restart.
+func TestServeExpiredAndRestart(t *testing.T) {
+	w := newWorld(t)
+	w.assumeAdmin()
+	w.expire(acct1 + "-admin")
+	a, err := credserver.LoadState(context.Background(), w.home, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	st := w.startServe(port)
+	if st.Token != a.Token || st.Port != port {
+		t.Fatalf("state %+v vs %+v", st, a)
+	}
+	p, _ := providers.NewURLCredentialsProviderBuilder().WithUrl(st.URL(acct1 + "-admin")).Build()
+	_, err = p.GetCredentials()
+	if err == nil || !strings.Contains(err.Error(), "session "+acct1+"-admin expired: log in again") {
+		t.Fatalf("expired: %v", err)
+	}
+	b, _ := credserver.LoadState(context.Background(), w.home, 0)
+	if b.Port != port || b.Token != a.Token {
+		t.Fatal("port or token not kept")
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := credserver.Listen(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var port int
+	fmt.Sscanf(ln.Addr().String()[strings.LastIndex(ln.Addr().String(), ":")+1:], "%d", &port)
+	return port
+}
+
+// expire rewrites a stored session as expired an hour ago.
+func (w *world) expire(profile string) {
+	w.t.Helper()
+	st, err := store.Open(context.Background(), w.home, store.KindFile)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	s, err := st.Get(context.Background(), profile)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	s.Expiration, s.Credentials.Expiration = past, past
+	s.CreatedAt = past.Add(-time.Hour)
+	if err := st.Put(context.Background(), *s); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func TestConsole(t *testing.T) {
+	w := newWorld(t)
+	w.assumeAdmin()
+	fed := emulator.NewFederation(w.emu.Issued)
+	fs := httptest.NewServer(fed)
+	defer fs.Close()
+	w.env["RAMSSO_SIGNIN_ENDPOINT"] = fs.URL
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	r := w.run("console", acct1+"-admin", "--print")
+	if r.code != 0 {
+		t.Fatalf("console --print: %s", r.stderr)
+	}
+	u := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(u, fs.URL+"/federation?") || !strings.Contains(r.stderr, "valid 30 s") {
+		t.Fatalf("url %q", u)
+	}
+	res, err := client.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "https://home.console.aliyun.com/" {
+		t.Fatalf("login: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res2, _ := client.Get(u); res2.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("reuse: %d", res2.StatusCode)
+	}
+
+	// Opened through $BROWSER with a destination.
+	opened := filepath.Join(w.workdir, "opened")
+	w.env["BROWSER"] = browserScript(t, w.workdir, opened)
+	r = w.run("console", acct1+"-admin", "--destination", "https://ecs.console.aliyun.com/#/server/region/cn-hangzhou")
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("console: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	lines := readLines(opened)
+	if len(lines) != 1 {
+		t.Fatalf("opened %v", lines)
+	}
+	res, err = client.Get(lines[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Header.Get("Location") != "https://ecs.console.aliyun.com/#/server/region/cn-hangzhou" {
+		t.Fatalf("landed on %q", res.Header.Get("Location"))
+	}
+	// Not a console URL.
+	r = w.run("console", acct1+"-admin", "--destination", "https://evil.example.com/")
+	if r.code == 0 || !strings.Contains(r.stderr, "Alibaba Cloud console URL") {
+		t.Fatalf("bad destination: %d %s", r.code, r.stderr)
+	}
+	if got := fed.Logins(); len(got) != 2 {
+		t.Fatalf("logins %v", got)
+	}
+}
+
+func browserScript(t *testing.T, dir, out string) string {
+	t.Helper()
+	p := filepath.Join(dir, "browser.sh")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '"+out+"'\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readLines(path string) []string {
+	b, _ := os.ReadFile(path)
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if sc.Text() != "" {
+			out = append(out, sc.Text())
+		}
+	}
+	return out
+}
+
+const loginURL = "https://idp.example.com/app/alibaba/sso?x=1"
+
+// capturesOnOpen refreshes the admin session (as the extension's capture
+// would) when the fake browser opens the login URL.
+func (w *world) capturesOnOpen(opened string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			if len(readLines(opened)) > 0 {
+				if r := w.run("assume", "--saml", w.response(w.roles(roleValue(roleAdmin, provider)))); r.code != 0 {
+					w.t.Errorf("capture: %s", r.stderr)
+				}
+				return
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func (w *world) writeSettings(v map[string]any) {
+	w.t.Helper()
+	b, _ := json.Marshal(v)
+	if err := os.MkdirAll(w.home, 0o700); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(w.home, "settings.json"), b, 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// TestReloginSingleFlight: 20 concurrent `ramsso process` on an expired
+// session open the login URL once and all succeed after the capture.
+func TestReloginSingleFlight(t *testing.T) {
+	w := newWorld(t)
+	w.assumeAdmin()
+	profile := acct1 + "-admin"
+	w.expire(profile)
+	w.writeSettings(map[string]any{"idpLoginURLs": map[string]string{"https://idp.example.com/app/ramsso": loginURL}})
+	opened := filepath.Join(w.workdir, "opened")
+	w.env["BROWSER"] = browserScript(t, w.workdir, opened)
+	stop := w.capturesOnOpen(opened)
+	defer stop()
+	exe, _ := os.Executable()
+	const n = 20
+	type out struct {
+		stdout, stderr string
+		err            error
+	}
+	results := make(chan out, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			cmd := exec.Command(exe, "process", profile)
+			cmd.Env = append(w.environ(), "RAMSSO_CLI_TEST_MAIN=1")
+			var so, se bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &so, &se
+			err := cmd.Run()
+			results <- out{so.String(), se.String(), err}
+		}()
+	}
+	var first string
+	for i := 0; i < n; i++ {
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("process: %v: %s", r.err, r.stderr)
+		}
+		var got map[string]string
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+			t.Fatalf("process output: %v", err)
+		}
+		if first == "" {
+			first = got["access_key_id"]
+		}
+		if got["access_key_id"] != first {
+			t.Fatal("processes got different keys")
+		}
+		exp, _ := time.Parse("2006-01-02T15:04:05Z", got["expiration"])
+		if time.Until(exp) < 30*time.Minute {
+			t.Fatalf("stale keys served, expiring %s", got["expiration"])
+		}
+	}
+	if lines := readLines(opened); len(lines) != 1 || lines[0] != loginURL {
+		t.Fatalf("login URL opened %d times: %v", len(lines), lines)
+	}
+}
+
+func TestLoginCommand(t *testing.T) {
+	w := newWorld(t)
+	w.assumeAdmin()
+	profile := acct1 + "-admin"
+	opened := filepath.Join(w.workdir, "opened")
+	w.env["BROWSER"] = browserScript(t, w.workdir, opened)
+
+	// No login URL configured.
+	if r := w.run("login", profile); r.code == 0 || !strings.Contains(r.stderr, "idpLoginURLs") {
+		t.Fatalf("no url: %d %s", r.code, r.stderr)
+	}
+	if r := w.run("login"); r.code == 0 || !strings.Contains(r.stderr, "idpLoginURLs") {
+		t.Fatalf("no url, no profile: %d %s", r.code, r.stderr)
+	}
+	w.writeSettings(map[string]any{"idpLoginURLs": map[string]string{profile: loginURL}})
+	stop := w.capturesOnOpen(opened)
+	r := w.run("login", profile, "--timeout", "30s")
+	stop()
+	if r.code != 0 || !strings.Contains(r.stderr, "refreshed") {
+		t.Fatalf("login: %d %s", r.code, r.stderr)
+	}
+	if lines := readLines(opened); len(lines) != 1 || lines[0] != loginURL {
+		t.Fatalf("opened %v", lines)
+	}
+	// Without PROFILE, the one configured URL; a timeout is a clear error.
+	r = w.run("login", "--timeout", "300ms")
+	if r.code == 0 || !strings.Contains(r.stderr, "no new session after") {
+		t.Fatalf("login timeout: %d %s", r.code, r.stderr)
+	}
+	// No browser: print the URL.
+	delete(w.env, "BROWSER")
+	w.env["RAMSSO_NO_BROWSER"] = "1"
+	r = w.run("login", profile, "--timeout", "200ms")
+	if strings.TrimSpace(r.stdout) != loginURL {
+		t.Fatalf("no-browser login printed %q", r.stdout)
+	}
+	// An expired session without a display: a clear error.
+	w.expire(profile)
+	delete(w.env, "RAMSSO_NO_BROWSER")
+	r = w.run("process", profile)
+	if r.code == 0 || !strings.Contains(r.stderr, "cannot open a browser") || !strings.Contains(r.stderr, loginURL) {
+		t.Fatalf("expired without display: %d %s", r.code, r.stderr)
+	}
+}
