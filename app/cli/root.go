@@ -50,6 +50,8 @@ file), RAMSSO_STS_ENDPOINT, RAMSSO_NO_BROWSER, RAMSSO_PROXY.`,
 		configureServeCommand(app),
 		configureConsoleCommand(app),
 		configureLoginCommand(app),
+		configureInstallCommand(app),
+		configureDoctorCommand(app),
 	)
 	return root
 }

@@ -1,0 +1,520 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ramsso/ramsso/internal/browsers"
+	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/nativemsg"
+	"github.com/ramsso/ramsso/internal/store"
+	"github.com/ramsso/ramsso/internal/sts"
+)
+
+// DoctorInput is what `ramsso doctor` takes.
+type DoctorInput struct {
+	JSON          bool
+	Browser       string
+	UserDataDir   string
+	Host          string
+	ClearFallback bool
+	// Timeout bounds each check that waits (host ping, TCP connect).
+	Timeout time.Duration
+}
+
+// Check statuses.
+const (
+	CheckOK   = "ok"
+	CheckWarn = "warn"
+	CheckFail = "fail"
+)
+
+// Check is one line of the doctor's checklist.
+type Check struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// TrayRunning, when set (by the tray integration), reports whether a tray
+// answers on the local API under home; doctor shows it.
+var TrayRunning func(ctx context.Context, home string) (bool, error)
+
+func configureDoctorCommand(app *App) *cobra.Command {
+	var in DoctorInput
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the browser integration, the host, the store and STS, and say how to fix problems",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return DoctorCommand(cmd.Context(), in, app)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&in.JSON, "json", false, "print the checks as JSON")
+	f.StringVar(&in.Browser, "browser", "", "check only this browser")
+	f.StringVar(&in.UserDataDir, "user-data-dir", "", "check the manifest in this Chrome-family user data dir")
+	f.StringVar(&in.Host, "host", "", "the ramsso-host binary to test (default: the manifest's, else beside ramsso)")
+	f.BoolVar(&in.ClearFallback, "clear-fallback", false, "forget the recorded keyring fallback, so the next command tries the OS keyring again")
+	return cmd
+}
+
+type doctor struct {
+	app    *App
+	in     DoctorInput
+	checks []Check
+}
+
+func (d *doctor) add(name, status, detail, fix string) {
+	d.checks = append(d.checks, Check{Name: name, Status: status, Detail: detail, Fix: fix})
+}
+
+// DoctorCommand runs the checklist; it fails (exit 1) when any check fails.
+func DoctorCommand(ctx context.Context, in DoctorInput, app *App) error {
+	if in.Timeout <= 0 {
+		in.Timeout = 5 * time.Second
+	}
+	d := &doctor{app: app, in: in}
+	home, set, setErr := app.Settings()
+	if home == "" {
+		h, err := config.Home()
+		if err != nil {
+			return err
+		}
+		home = h
+	}
+	d.checkHome(home)
+	if setErr != nil {
+		d.add("settings", CheckFail, setErr.Error(), "fix "+config.Path(home)+" (it must be a JSON object; see the README's settings section)")
+		set = &config.Settings{}
+	} else {
+		d.add("settings", CheckOK, config.Path(home), "")
+	}
+	hostSet := d.checkHostView(home, set)
+	hostPath := d.checkManifests()
+	d.checkHostBinary(ctx, hostPath, home)
+	d.checkStore(ctx, home, set)
+	d.checkTray(ctx, hostPath, home)
+	d.checkSTS(ctx, hostSet)
+	d.checkDebug()
+	d.checkAliyunConfig()
+	return d.report()
+}
+
+func (d *doctor) checkHome(home string) {
+	if _, err := os.Stat(home); errors.Is(err, fs.ErrNotExist) {
+		d.add("home", CheckWarn, home+" does not exist yet", "it is created on first use; or run `ramsso install`")
+		return
+	}
+	if err := config.CheckHome(home); err != nil {
+		d.add("home", CheckFail, err.Error(), "run `chmod 700 "+home+"`")
+		return
+	}
+	d.add("home", CheckOK, home+" (owner-only)", "")
+}
+
+// hostHome is the RAMSSO_HOME the host sees: the default, since the
+// browser starts it without the shell's environment.
+func (d *doctor) hostHome() string {
+	g := d.app.getenv
+	switch runtime.GOOS {
+	case "windows":
+		if v := g("APPDATA"); v != "" {
+			return filepath.Join(v, "ramsso")
+		}
+	case "darwin":
+		if v := g("HOME"); v != "" {
+			return filepath.Join(v, "Library", "Application Support", "ramsso")
+		}
+	default:
+		if v := g("XDG_CONFIG_HOME"); v != "" {
+			return filepath.Join(v, "ramsso")
+		}
+		if v := g("HOME"); v != "" {
+			return filepath.Join(v, ".config", "ramsso")
+		}
+	}
+	dir, _ := os.UserConfigDir()
+	return filepath.Join(dir, "ramsso")
+}
+
+// checkHostView compares what this shell sets with what the host will
+// read from its settings file, and returns the host's settings.
+func (d *doctor) checkHostView(home string, set *config.Settings) *config.Settings {
+	g := d.app.getenv
+	hostHome := d.hostHome()
+	hostSet := set
+	if v := g(config.EnvHome); v != "" && filepath.Clean(v) != filepath.Clean(hostHome) {
+		d.add("host environment", CheckWarn,
+			fmt.Sprintf("this shell sets RAMSSO_HOME=%s, but ramsso-host (started by the browser) uses %s", v, hostHome),
+			"unset RAMSSO_HOME so the CLI and the host share "+hostHome+" (the host cannot see shell variables)")
+		if s, err := config.Load(hostHome); err == nil {
+			hostSet = s
+		} else {
+			hostSet = &config.Settings{}
+		}
+	}
+	type envSetting struct{ env, shellVal, fileVal, key, example string }
+	proxyEnv := firstNonEmpty(g(config.EnvProxy), g("HTTPS_PROXY"), g("https_proxy"))
+	list := []envSetting{
+		{config.EnvStore, g(config.EnvStore), firstNonEmpty(hostSet.Store, config.DefaultStore), "store", `"store": "%s"`},
+		{config.EnvSTSEndpoint, g(config.EnvSTSEndpoint), hostSet.STS.Endpoint, "sts.endpoint", `"sts": {"endpoint": "%s"}`},
+		{config.EnvSigninEndpoint, g(config.EnvSigninEndpoint), hostSet.SigninEndpoint, "signinEndpoint", `"signinEndpoint": "%s"`},
+		{"RAMSSO_PROXY/HTTPS_PROXY", proxyEnv, hostSet.Proxy, "proxy", `"proxy": "%s"`},
+	}
+	warned := false
+	for _, e := range list {
+		if strings.TrimSpace(e.shellVal) == "" || strings.TrimSpace(e.shellVal) == strings.TrimSpace(e.fileVal) {
+			continue
+		}
+		warned = true
+		d.add("host environment", CheckWarn,
+			fmt.Sprintf("this shell sets %s=%s but ramsso-host will not see it (it reads %q from settings.json: %q)", e.env, e.shellVal, e.key, e.fileVal),
+			fmt.Sprintf("set %s in %s", fmt.Sprintf(e.example, e.shellVal), config.Path(hostHome)))
+	}
+	if !warned {
+		d.add("host environment", CheckOK, "ramsso-host reads the same settings as this shell ("+config.Path(hostHome)+")", "")
+	}
+	return hostSet
+}
+
+// checkManifests checks each browser's manifest and returns the host path
+// the first good one names.
+func (d *doctor) checkManifests() string {
+	targets, err := installTargets(d.app, d.in.Browser, d.in.UserDataDir)
+	if err != nil {
+		d.add("browsers", CheckFail, err.Error(), "see `ramsso install --help`")
+		return ""
+	}
+	if len(targets) == 0 {
+		d.add("browsers", CheckWarn, "no supported browser found", "install one, or run `ramsso install --browser NAME` / `--user-data-dir DIR` for other setups")
+		return ""
+	}
+	hostPath := ""
+	for _, t := range targets {
+		name := "manifest " + t.Spec.ID
+		for _, n := range t.Sandbox {
+			d.add(name, CheckWarn, n, "see the note; a non-sandboxed browser package avoids this")
+		}
+		if t.Found == "" && len(t.Sandbox) > 0 && d.in.Browser == "" {
+			continue
+		}
+		if p, fix := browsers.Problem(t, ""); p != "" {
+			d.add(name, CheckFail, p, fix)
+			continue
+		}
+		m, _ := browsers.ReadManifest(t.ManifestPath)
+		if hostPath == "" && m != nil {
+			hostPath = m.Path
+		}
+		d.add(name, CheckOK, t.ManifestPath+" → "+m.Path, "")
+	}
+	return hostPath
+}
+
+func (d *doctor) checkHostBinary(ctx context.Context, hostPath, home string) {
+	if d.in.Host != "" {
+		hostPath = d.in.Host
+	}
+	if hostPath == "" {
+		p, err := defaultHostPath()
+		if err != nil {
+			d.add("host binary", CheckFail, err.Error(), "pass --host PATH")
+			return
+		}
+		hostPath = p
+	}
+	if _, err := os.Stat(hostPath); err != nil {
+		d.add("host binary", CheckFail, "ramsso-host not found at "+hostPath, "run `make build` and `ramsso install`")
+		return
+	}
+	start := time.Now()
+	pong, err := pingHost(ctx, hostPath, home, d.in.Timeout)
+	if err != nil {
+		d.add("host binary", CheckFail, hostPath+": "+err.Error(), "rebuild with `make build`, then `ramsso install`; see host.log under "+home)
+		return
+	}
+	d.add("host binary", CheckOK, fmt.Sprintf("%s answers ping: version %s, protocol %v (%s)", hostPath, pong["version"], pong["protocol"], time.Since(start).Round(time.Millisecond)), "")
+}
+
+// pingHost starts the host as Chrome would (origin as the argument) and
+// expects a pong with protocol 1.
+func pingHost(ctx context.Context, path, home string, timeout time.Duration) (map[string]any, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, browsers.Origin(browsers.ChromeExtensionID))
+	cmd.Env = append(os.Environ(), config.EnvHome+"="+home)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("cannot start it: %w", err)
+	}
+	defer func() { _ = cmd.Wait() }()
+	defer stdin.Close()
+	if err := nativemsg.WriteJSON(stdin, map[string]string{"type": "ping"}); err != nil {
+		return nil, fmt.Errorf("sending ping: %w", err)
+	}
+	type res struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() { b, err := nativemsg.ReadFrame(stdout); ch <- res{b, err} }()
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("no reply to ping within %s", timeout)
+	case r := <-ch:
+		if r.err != nil {
+			return nil, fmt.Errorf("reading its reply: %w", r.err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(r.b, &m); err != nil {
+			return nil, fmt.Errorf("its reply is not JSON: %w", err)
+		}
+		if m["type"] == "error" {
+			return nil, fmt.Errorf("it answered an error: %v", m["error"])
+		}
+		if m["type"] != "pong" || m["protocol"] != float64(1) {
+			return nil, fmt.Errorf("unexpected reply %v (want pong with protocol 1)", m)
+		}
+		return m, nil
+	}
+}
+
+func (d *doctor) checkStore(ctx context.Context, home string, set *config.Settings) {
+	if d.in.ClearFallback {
+		if err := store.ClearFallback(home); err != nil {
+			d.add("store", CheckFail, err.Error(), "remove "+filepath.Join(home, store.FallbackFile)+" by hand")
+			return
+		}
+		fmt.Fprintln(d.app.Stderr, "ramsso: cleared the keyring fallback record; the next command probes the OS keyring again")
+	}
+	kind := firstNonEmpty(d.app.getenv(config.EnvStore), set.Store, config.DefaultStore)
+	if kind == store.KindFile {
+		d.add("store", CheckOK, "file store (owner-only) under "+home, "")
+		return
+	}
+	reason, recorded, err := store.Fallback(home)
+	if err != nil {
+		d.add("store", CheckFail, err.Error(), "check "+home)
+		return
+	}
+	if recorded {
+		d.add("store", CheckFail, "no OS keyring answered earlier ("+reason+"); sessions are kept in the owner-only file store under "+home,
+			"start or unlock your keyring (GNOME Keyring/KWallet, macOS Keychain), then run `ramsso doctor --clear-fallback`; or set \"store\": \"file\" in settings.json to keep the file store on purpose")
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*d.in.Timeout)
+	defer cancel()
+	st, err := store.Open(ctx, home, kind)
+	if err != nil {
+		d.add("store", CheckFail, err.Error(), "run `ramsso doctor` again after unlocking your keyring")
+		return
+	}
+	if store.Notice(st) != "" || st.Kind() != store.KindKeyring {
+		d.add("store", CheckFail, "the OS keyring did not answer; ramsso now uses the file store under "+home,
+			"start or unlock your keyring, then run `ramsso doctor --clear-fallback`")
+		return
+	}
+	d.add("store", CheckOK, "OS keyring answers", "")
+}
+
+func (d *doctor) checkTray(ctx context.Context, hostPath, home string) {
+	dir := ""
+	if hostPath != "" {
+		dir = filepath.Dir(hostPath)
+	} else if p, err := defaultHostPath(); err == nil {
+		dir = filepath.Dir(p)
+	}
+	name := "ramsso-tray"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	p := filepath.Join(dir, name)
+	if _, err := os.Stat(p); err != nil {
+		d.add("tray", CheckWarn, "ramsso-tray is not installed beside ramsso-host ("+p+"): roles are chosen in the extension's popup instead",
+			"build it with `make build` (needs cgo and Fyne's dependencies)")
+		return
+	}
+	if TrayRunning != nil {
+		ok, err := TrayRunning(ctx, home)
+		switch {
+		case err != nil:
+			d.add("tray", CheckWarn, p+": "+err.Error(), "start it with `ramsso tray`")
+			return
+		case !ok:
+			d.add("tray", CheckWarn, p+" is installed but not running (the host starts it when a role must be chosen)", "start it with `ramsso tray`")
+			return
+		}
+		d.add("tray", CheckOK, p+" is running", "")
+		return
+	}
+	d.add("tray", CheckOK, p+" is installed", "")
+}
+
+func (d *doctor) checkSTS(ctx context.Context, set *config.Settings) {
+	endpoint := set.STS.Endpoint
+	cfg := sts.Config{Endpoint: endpoint, Region: set.STS.Region, VPC: set.STS.VPC}
+	scheme, host, err := sts.ResolveEndpoint(cfg)
+	if err != nil {
+		d.add("sts endpoint", CheckFail, err.Error(), "fix \"sts\" in settings.json")
+		return
+	}
+	addr := host
+	if _, _, err := net.SplitHostPort(host); err != nil {
+		port := "443"
+		if scheme == "http" {
+			port = "80"
+		}
+		addr = net.JoinHostPort(host, port)
+	}
+	via := ""
+	if p := set.Proxy; p != "" {
+		if u, err := url.Parse(p); err == nil && u.Host != "" {
+			addr, via = u.Host, " via proxy "+u.Host
+			if u.Port() == "" {
+				addr = net.JoinHostPort(u.Hostname(), "80")
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.in.Timeout)
+	defer cancel()
+	var dialer net.Dialer
+	c, err := dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		d.add("sts endpoint", CheckFail, fmt.Sprintf("cannot connect to %s://%s%s: %v", scheme, host, via, err),
+			"check the network and firewall; set \"sts\": {\"endpoint\": ...} or \"proxy\" in settings.json (the host reads only that file)")
+		return
+	}
+	c.Close()
+	d.add("sts endpoint", CheckOK, fmt.Sprintf("%s://%s reachable%s (TCP)", scheme, host, via), "")
+}
+
+func (d *doctor) checkDebug() {
+	for _, p := range strings.Split(d.app.getenv("DEBUG"), ",") {
+		if strings.TrimSpace(p) == "sdk" {
+			d.add("DEBUG", CheckFail, "DEBUG=sdk makes the Alibaba Cloud SDK print requests and responses, credentials included",
+				"unset DEBUG (or drop \"sdk\" from it)")
+			return
+		}
+	}
+	d.add("DEBUG", CheckOK, "DEBUG does not enable SDK tracing", "")
+}
+
+// aliyunProfile is the part of an aliyun CLI profile doctor reads.
+type aliyunProfile struct {
+	Name            string `json:"name"`
+	Mode            string `json:"mode"`
+	ProcessCommand  string `json:"process_command"`
+	AccessKeyID     string `json:"access_key_id"`
+	AccessKeySecret string `json:"access_key_secret"`
+	STSToken        string `json:"sts_token"`
+}
+
+func (d *doctor) checkAliyunConfig() {
+	path := d.app.getenv("ALIBABA_CLOUD_CONFIG_FILE")
+	if path == "" {
+		home := d.app.getenv("HOME")
+		if home == "" {
+			home, _ = os.UserHomeDir()
+		}
+		path = filepath.Join(home, ".aliyun", "config.json")
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		d.add("aliyun config", CheckOK, "no "+path+" (run `ramsso configure-cli` to set up aliyun CLI profiles)", "")
+		return
+	}
+	if err != nil {
+		d.add("aliyun config", CheckWarn, err.Error(), "check the file's permissions")
+		return
+	}
+	var cfg struct {
+		Profiles []aliyunProfile `json:"profiles"`
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		d.add("aliyun config", CheckWarn, path+" is not valid JSON: "+err.Error(), "fix or recreate it with `aliyun configure`")
+		return
+	}
+	found := false
+	for _, p := range cfg.Profiles {
+		if !strings.EqualFold(p.Mode, "External") || !strings.Contains(p.ProcessCommand, "ramsso") {
+			continue
+		}
+		found = true
+		sdkHint := "for SDKs and Terraform use `ramsso serve` (ALIBABA_CLOUD_CREDENTIALS_URI) or `ramsso exec PROFILE -- CMD` instead of this profile"
+		if p.AccessKeyID != "" || p.AccessKeySecret != "" || p.STSToken != "" {
+			d.add("aliyun config", CheckFail,
+				fmt.Sprintf("profile %q runs ramsso (External) but holds keys in %s: credentials-go (the SDKs) wrote them back", p.Name, path),
+				"remove access_key_id, access_key_secret and sts_token from that profile (or rerun `ramsso configure-cli`); "+sdkHint)
+			continue
+		}
+		d.add("aliyun config", CheckWarn,
+			fmt.Sprintf("profile %q runs ramsso (External): fine for the aliyun CLI, but SDKs using credentials-go will write the keys into %s", p.Name, path),
+			sdkHint)
+		if strings.Contains(strings.TrimSpace(strings.SplitN(p.ProcessCommand, " process", 2)[0]), " ") {
+			d.add("aliyun config", CheckWarn, fmt.Sprintf("profile %q: process_command's path contains spaces; older readers split it", p.Name),
+				"move ramsso to a path without spaces and rerun `ramsso configure-cli`")
+		}
+	}
+	if !found {
+		d.add("aliyun config", CheckOK, path+" has no External profile running ramsso", "")
+	}
+}
+
+func (d *doctor) report() error {
+	failed := 0
+	for _, c := range d.checks {
+		if c.Status == CheckFail {
+			failed++
+		}
+	}
+	out := d.app.Stdout
+	if d.in.JSON {
+		b, err := json.MarshalIndent(struct {
+			OK     bool    `json:"ok"`
+			Checks []Check `json:"checks"`
+		}{failed == 0, d.checks}, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, string(b))
+	} else {
+		for _, c := range d.checks {
+			mark := map[string]string{CheckOK: "✓", CheckWarn: "!", CheckFail: "✗"}[c.Status]
+			fmt.Fprintf(out, "%s %s: %s\n", mark, c.Name, c.Detail)
+			if c.Fix != "" && c.Status != CheckOK {
+				fmt.Fprintf(out, "    fix: %s\n", c.Fix)
+			}
+		}
+		if failed == 0 {
+			fmt.Fprintln(out, "no problems found")
+		} else {
+			fmt.Fprintf(out, "%d problem(s) found\n", failed)
+		}
+	}
+	if failed > 0 {
+		return errSilent
+	}
+	return nil
+}
