@@ -58,3 +58,12 @@ cross:
 
 clean:
 	rm -rf $(BIN) dist
+
+# Release archives in dist/ (see scripts/dist.sh); test-dist installs the
+# linux tarball into a temporary PREFIX and checks it.
+.PHONY: dist test-dist
+dist:
+	./scripts/dist.sh
+
+test-dist:
+	./scripts/test-dist.sh
