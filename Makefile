@@ -67,3 +67,12 @@ dist:
 
 test-dist:
 	./scripts/test-dist.sh
+
+# ramsso-host: a short fuzz run of its message handling, and its benchmarks
+# (spawn + ping + reply; capture to stored session against the emulator).
+.PHONY: fuzz-host bench-host
+fuzz-host:
+	CGO_ENABLED=0 $(GO) test -run='^$$' -fuzz=FuzzHost -fuzztime=$(FUZZTIME) ./host
+
+bench-host:
+	CGO_ENABLED=0 $(GO) test -run='^$$' -bench=. -benchtime=200x ./host
