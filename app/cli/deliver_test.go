@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aliyun/credentials-go/credentials"
 	"github.com/aliyun/credentials-go/credentials/providers"
 
 	"github.com/ramsso/ramsso/internal/credserver"
@@ -200,6 +201,14 @@ func TestServeCredentialsGo(t *testing.T) {
 	}
 	if got.AccessKeyId != keys["AccessKeyId"] || got.AccessKeySecret != keys["AccessKeySecret"] || got.SecurityToken != keys["SecurityToken"] {
 		t.Fatal("credentials-go got other keys than the session's")
+	}
+	// The README's SDK example: NewCredential with type credentials_uri.
+	cred, err := credentials.NewCredential(new(credentials.Config).SetType("credentials_uri"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := cred.GetCredential(); err != nil || *m.AccessKeyId != keys["AccessKeyId"] || *m.SecurityToken != keys["SecurityToken"] {
+		t.Fatalf("NewCredential(credentials_uri): %v", err)
 	}
 	// The default chain reaches the URI once the config file's profile is
 	// out of its way (it comes first) and IMDS is off (no network here).
