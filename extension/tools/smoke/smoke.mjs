@@ -7,7 +7,9 @@
 // IdP page auto-POSTs a SAMLResponse; the test checks that the real
 // extension hands it to the host, that the popup shows the host, the picker
 // and, after Enter on a filtered role, the stored result; and that the
-// sign-in POST reached the server untouched. Writes build/popup-*.png.
+// sign-in POST reached the server untouched. With SMOKE_COLD=idle the worker
+// is stopped by the browser first, so the POST must wake it. Writes
+// build/popup-*.png.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -115,31 +117,30 @@ try {
   // The extension's service worker is up with the pinned id.
   await waitFor('extension service worker', async () => (await cdp('Target.getTargets')).targetInfos
     .some((t) => t.type === 'service_worker' && t.url === `chrome-extension://${id}/background.js`));
+  // Right after install the worker target shows up before its listeners are
+  // registered with the browser; a POST in that window is missed (seen ~1 in 4).
+  await sleep(2000);
 
-  // SMOKE_COLD=1: stop the worker first so the sign-in POST must wake it.
-  // (Seen here: stopAllWorkers from an extension-origin page stops the
-  // worker, but the POST then did not restart it; from about:blank it did
-  // not stop it at all. The Go e2e owns the cold-start assertion.)
-  if (process.env.SMOKE_COLD === '1') {
-    const versions = new Map();
-    const onEvent = ws.onmessage;
-    ws.onmessage = (ev) => {
-      const m = JSON.parse(ev.data);
-      if (m.method === 'ServiceWorker.workerVersionUpdated') {
-        for (const v of m.params.versions) if (v.scriptURL.startsWith(`chrome-extension://${id}/`)) versions.set(v.versionId, v.runningStatus);
-      }
-      onEvent(ev);
-    };
-    const page = await open(`chrome-extension://${id}/icons/icon-16.png`);
-    await cdp('ServiceWorker.enable', {}, page.sessionId);
-    await cdp('ServiceWorker.stopAllWorkers', {}, page.sessionId);
-    await waitFor('the worker to stop', () => versions.size > 0 && [...versions.values()].every((v) => v === 'stopped'));
-    await cdp('Target.closeTarget', { targetId: page.targetId });
+  // SMOKE_COLD=idle (make smoke): let the browser stop the idle worker
+  // (about 30 s) so the sign-in POST has to wake it. Stopping it through
+  // DevTools (ServiceWorker.stopAllWorkers from an extension page) was seen
+  // to leave it stopped for good, so the natural idle stop is used.
+  if (process.env.SMOKE_COLD === 'idle') {
+    await waitFor('the idle worker to stop', async () => !(await cdp('Target.getTargets')).targetInfos
+      .some((t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${id}/`)), 90000);
+    console.error('smoke: worker stopped by the browser; the POST must wake it');
   }
 
   // Sign in: the IdP page auto-POSTs to the SSO endpoint.
   await open('https://idp.test/idp');
-  await waitFor('capture at the host', () => hostLog().some((m) => m.type === 'capture'));
+  try {
+    await waitFor('capture at the host', () => hostLog().some((m) => m.type === 'capture'));
+  } catch (e) {
+    const diag = await open(`chrome-extension://${id}/popup.html`);
+    await sleep(1000);
+    const h = await evaluate(diag.sessionId, 'chrome.storage.local.get("history").then(v => JSON.stringify((v.history || []).map(r => [r.state, r.error && r.error.code])))');
+    fail(`${e.message} (POSTs seen by the stand-in: ${posts.length}; extension history: ${h})`);
+  }
   await waitFor('POST at the stand-in', () => posts.length > 0);
   const got = new URLSearchParams(posts[0].body);
   if (got.get('SAMLResponse') !== SAML || got.get('RelayState') !== 'smoke relay') fail('the sign-in POST was altered');
@@ -181,7 +182,12 @@ try {
     const exited = new Promise((r) => chrome.once('exit', r));
     chrome.kill();
     await Promise.race([exited, sleep(5000)]);
+    await sleep(1000); // its helper processes flush the profile after it exits
   }
   server?.close();
-  rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  try {
+    rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
+  } catch (e) {
+    console.error(`smoke: could not remove ${work}: ${e.message}`);
+  }
 }
