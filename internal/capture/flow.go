@@ -98,6 +98,7 @@ type Flow struct {
 	cancelled   bool
 	inputClosed bool
 	allowed     []saml.Role
+	aliasMap    map[string]string
 }
 
 // Result is a finished flow: the stored session and how the role was
@@ -160,11 +161,12 @@ func (f *Flow) poke() {
 	}
 }
 
+// aliases is the Exchanger's alias map, as Run found it (other goroutines
+// may call ConsoleChoice while the caller still sets the Exchanger up).
 func (f *Flow) aliases() map[string]string {
-	if f.Exchanger == nil {
-		return nil
-	}
-	return f.Exchanger.Aliases
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.aliasMap
 }
 
 // ConsoleChoice passes the console chooser's `roleArn,providerArn`. A role
@@ -267,6 +269,9 @@ func (f *Flow) Run(ctx context.Context) (res *Result, err error) {
 	if f.Exchanger == nil {
 		return nil, errors.New("capture flow without an exchanger")
 	}
+	f.mu.Lock()
+	f.aliasMap = f.Exchanger.Aliases
+	f.mu.Unlock()
 	f.status(StateDeciding, nil)
 	if err := f.checkExpiry(); err != nil {
 		return nil, err

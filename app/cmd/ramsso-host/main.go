@@ -10,9 +10,9 @@ import (
 )
 
 func main() {
-	// Hooks: the tray (internal/localapi) fills TrayAsker, StartTray
-	// (host.StartSiblingTray) and NotifyTray; the aliyun CLI integration
-	// fills ConfigureCLI.
-	hooks := host.Hooks{}
+	// Hooks: the tray integration (internal/localapi) fills TrayAsker and
+	// NotifyTray; the aliyun CLI integration fills ConfigureCLI. StartTray
+	// is used only once a TrayAsker exists.
+	hooks := host.Hooks{StartTray: host.StartSiblingTray}
 	os.Exit(host.Main(os.Args[1:], version.Version, hooks))
 }
