@@ -708,3 +708,64 @@ func FuzzHost(f *testing.F) {
 		}
 	})
 }
+
+type trayStub struct{ arn string }
+
+func (s trayStub) AskRole(_ context.Context, req capture.AskRequest) (capture.Answer, error) {
+	return capture.Answer{RoleArn: s.arn}, nil
+}
+
+// TestTrayHooks: no tray answers at first, a display exists, so the host
+// starts the tray once and then asks it; the stored session is announced.
+func TestTrayHooks(t *testing.T) {
+	w := newWorld(t, map[string]any{"consoleChoiceWait": "20ms", "configureCli": true})
+	h := w.host()
+	var mu sync.Mutex
+	started, notified, configured := 0, "", ""
+	h.HasDisplay = func() bool { return true }
+	h.StartTray = func() error { mu.Lock(); started++; mu.Unlock(); return nil }
+	h.TrayAsker = func(context.Context) (capture.Asker, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		return trayStub{dev}, started > 0
+	}
+	h.NotifyTray = func(_ context.Context, s store.Session) {
+		mu.Lock()
+		notified = s.Profile
+		mu.Unlock()
+		if s.Credentials.AccessKeySecret != "" {
+			t.Error("hook got secrets")
+		}
+	}
+	h.ConfigureCLI = func(_ context.Context, s store.Session) error {
+		mu.Lock()
+		configured = s.Profile
+		mu.Unlock()
+		return nil
+	}
+	c := w.serve(h)
+	c.send(capMsg("t", w.assertion(testidp.Options{}, admin, dev)))
+	m, states := c.until("t", "done")
+	if m["type"] != "done" || m["roleArn"] != dev || m["decidedBy"] != capture.ByTray {
+		t.Fatalf("%v", m)
+	}
+	if strings.Join(states, ",") != "deciding,waiting_console,asking_tray,exchanging" {
+		t.Errorf("states %v", states)
+	}
+	c.in.Close()
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		ok := notified != "" && configured != ""
+		mu.Unlock()
+		if ok {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if started != 1 || notified != m["profile"] || configured != m["profile"] {
+		t.Fatalf("started %d, notified %q, configured %q", started, notified, configured)
+	}
+}
