@@ -207,6 +207,17 @@ describe('host messages', () => {
     assert.equal(port.disconnected, true);
   });
 
+  it('bad_role is a warning: the flow keeps waiting for a valid choice', async () => {
+    port.reply({ ok: true, type: 'status', id: 'flow-1', state: 'needs_choice', roles: [ROLE_A, ROLE_B] });
+    port.reply({ ok: false, type: 'error', id: 'flow-1', error: { code: 'bad_role', message: 'not in this sign-in' } });
+    let [rec] = await history(ctx.local);
+    assert.equal(rec.state, 'needs_choice');
+    assert.equal(port.disconnected, false);
+    port.reply({ ok: true, type: 'done', id: 'flow-1', profile: 'p', roleArn: ROLE_A, expiration: 'e' });
+    [rec] = await history(ctx.local);
+    assert.equal(rec.state, 'done');
+  });
+
   it('an error without id or fields still ends the flow with defaults', async () => {
     port.reply({ ok: false, type: 'error' });
     const [rec] = await history(ctx.local);

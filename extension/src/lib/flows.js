@@ -56,7 +56,7 @@ function cleanError(e, fallbackCode = 'host_error') {
 
 const PUBLIC_FIELDS = [
   'id', 'tabId', 'site', 'initiator', 'issuer', 'state', 'roles', 'targetRole',
-  'chosenRole', 'roleArn', 'accountAlias', 'profile', 'expiration', 'error', 'startedAt', 'updatedAt', 'endedAt',
+  'chosenRole', 'roleArn', 'accountAlias', 'profile', 'expiration', 'error', 'warning', 'startedAt', 'updatedAt', 'endedAt',
 ];
 
 /**
@@ -338,6 +338,13 @@ export class FlowManager {
         return;
       }
       case 'error':
+        // The host answers a consoleChoice or choose naming a role outside
+        // the assertion with bad_role and keeps waiting: not the end.
+        if (msg.error && msg.error.code === 'bad_role') {
+          rec.warning = cleanError(msg.error);
+          this.touch(flow);
+          return;
+        }
         this.finish(flow, 'error', cleanError(msg.error));
         return;
       default:
