@@ -40,11 +40,11 @@ func TestIconFor(t *testing.T) {
 	}{
 		{"none", nil, IconNone},
 		{"active", []store.Session{sess("a", time.Hour)}, IconActive},
-		{"expiring", []store.Session{sess("a", 8 * time.Minute)}, IconExpiring},
-		{"under the margin counts as expired", []store.Session{sess("a", 4 * time.Minute)}, IconExpired},
+		{"expiring", []store.Session{sess("a", 8*time.Minute)}, IconExpiring},
+		{"under the margin counts as expired", []store.Session{sess("a", 4*time.Minute)}, IconExpired},
 		{"all expired", []store.Session{sess("a", -time.Hour), sess("b", -time.Minute)}, IconExpired},
-		{"best session wins", []store.Session{sess("a", -time.Hour), sess("b", 2 * time.Hour), sess("c", 9 * time.Minute)}, IconActive},
-		{"best is expiring", []store.Session{sess("a", -time.Hour), sess("c", 9 * time.Minute)}, IconExpiring},
+		{"best session wins", []store.Session{sess("a", -time.Hour), sess("b", 2*time.Hour), sess("c", 9*time.Minute)}, IconActive},
+		{"best is expiring", []store.Session{sess("a", -time.Hour), sess("c", 9*time.Minute)}, IconExpiring},
 	}
 	for _, tt := range tests {
 		if got := IconFor(tt.sessions, t0); got != tt.want {
@@ -89,7 +89,7 @@ func labels(items []MenuItem) []string {
 
 func TestBuildMenu(t *testing.T) {
 	st := State{
-		Sessions:  []store.Session{sess("dev-admin", 2 * time.Hour), sess("old", -time.Hour)},
+		Sessions:  []store.Session{sess("dev-admin", 2*time.Hour), sess("old", -time.Hour)},
 		EnvFormat: "fish",
 	}
 	m := BuildMenu(st, t0)

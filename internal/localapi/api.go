@@ -105,6 +105,10 @@ type CaptureSummary struct {
 	Roles            []saml.Role `json:"roles,omitempty"`
 	AssertionExpires time.Time   `json:"assertionExpires,omitempty"`
 	Notes            []string    `json:"notes,omitempty"`
+	// DurationFallback says STS refused the requested duration for RoleArn
+	// and the session got 1 h (sts.Result.DurationFallback): the picker
+	// then offers at most 1 h for that role.
+	DurationFallback bool `json:"durationFallback,omitempty"`
 	// Pickable says the tray holds the assertion and it is still valid, so
 	// "Pick role…" can assume further roles from it.
 	Pickable bool      `json:"pickable,omitempty"`

@@ -1,0 +1,72 @@
+package tray
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ramsso/ramsso/internal/store"
+)
+
+// EnvText is a session's variables in the shell syntax format (sh, fish or
+// powershell), as `ramsso env` prints them.
+func EnvText(s *store.Session, format, defaultRegion string) string {
+	region := s.Region
+	if region == "" {
+		region = defaultRegion
+	}
+	c := s.Credentials
+	vars := [][2]string{
+		{"ALIBABA_CLOUD_ACCESS_KEY_ID", c.AccessKeyID},
+		{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", c.AccessKeySecret},
+		{"ALIBABA_CLOUD_SECURITY_TOKEN", c.SecurityToken},
+	}
+	if region != "" {
+		vars = append(vars, [2]string{"ALIBABA_CLOUD_REGION_ID", region})
+	}
+	vars = append(vars,
+		[2]string{"ALICLOUD_ACCESS_KEY", c.AccessKeyID},
+		[2]string{"ALICLOUD_SECRET_KEY", c.AccessKeySecret},
+		[2]string{"ALICLOUD_SECURITY_TOKEN", c.SecurityToken},
+	)
+	if region != "" {
+		vars = append(vars, [2]string{"ALICLOUD_REGION", region})
+	}
+	var b strings.Builder
+	for _, v := range vars {
+		switch strings.ToLower(format) {
+		case "fish":
+			fmt.Fprintf(&b, "set -gx %s %s;\n", v[0], shQuote(v[1]))
+		case "powershell", "pwsh":
+			fmt.Fprintf(&b, "$Env:%s = '%s'\n", v[0], strings.ReplaceAll(v[1], "'", "''"))
+		default:
+			fmt.Fprintf(&b, "export %s=%s\n", v[0], shQuote(v[1]))
+		}
+	}
+	return b.String()
+}
+
+func shQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/+=@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// DueWarnings returns the sessions that end within before and have not
+// been warned about for their current expiration, and marks them warned.
+func DueWarnings(sessions []store.Session, warned map[string]time.Time, now time.Time, before time.Duration) []store.Session {
+	var due []store.Session
+	for _, s := range sessions {
+		left := s.Expiration.Sub(now)
+		if left <= 0 || left > before {
+			continue
+		}
+		if w, ok := warned[s.Profile]; ok && w.Equal(s.Expiration) {
+			continue
+		}
+		warned[s.Profile] = s.Expiration
+		due = append(due, s)
+	}
+	return due
+}
