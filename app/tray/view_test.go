@@ -105,7 +105,7 @@ func TestIcons(t *testing.T) {
 func TestSettingsForm(t *testing.T) {
 	on := false
 	s := &config.Settings{
-		AccountAliases: map[string]string{"111": "prod", "222": "dev"},
+		AccountAliases:  map[string]string{"111": "prod", "222": "dev"},
 		DefaultDuration: "2h", Notifications: &on, EnvFormat: "fish",
 		IdPLoginURLs: map[string]string{"https://idp": "https://idp/login"},
 	}

@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ramsso/ramsso/internal/localapi"
+)
+
+// TrayInput is what `ramsso tray` takes.
+type TrayInput struct {
+	// Show is the window to bring forward: "picker", "settings" or "".
+	Show string
+	// Exe overrides the ramsso-tray binary (tests).
+	Exe string
+}
+
+func configureTrayCommand(app *App) *cobra.Command {
+	var in TrayInput
+	cmd := &cobra.Command{
+		Use:   "tray",
+		Short: "Start the ramsso tray app (or bring it forward if it runs)",
+		Long: "Starts ramsso-tray, the desktop app with the sessions menu and the role picker,\n" +
+			"detached from this terminal. If it already runs for this RAMSSO_HOME, brings it forward.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return TrayCommand(cmd.Context(), in, app)
+		},
+	}
+	cmd.Flags().StringVar(&in.Show, "show", "", "window to bring forward: picker or settings")
+	return cmd
+}
+
+// TrayCommand starts the tray or brings the running one forward.
+func TrayCommand(ctx context.Context, in TrayInput, app *App) error {
+	switch in.Show {
+	case "", "picker", "settings":
+	default:
+		return fmt.Errorf("--show %q: use picker or settings", in.Show)
+	}
+	home, _, err := app.Settings()
+	if err != nil {
+		return err
+	}
+	if localapi.Running(home) {
+		c := localapi.Dial(home)
+		defer c.Close()
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := c.Show(sctx, in.Show); err != nil {
+			return fmt.Errorf("the tray runs but did not come forward: %w", err)
+		}
+		fmt.Fprintln(app.Stderr, "ramsso: the tray is already running; brought it forward")
+		return nil
+	}
+	exe := in.Exe
+	if exe == "" {
+		if exe, err = localapi.FindTray(); err != nil {
+			return err
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	pid, err := localapi.StartTray(sctx, home, exe)
+	if err != nil {
+		return err
+	}
+	if in.Show != "" {
+		c := localapi.Dial(home)
+		defer c.Close()
+		_ = c.Show(sctx, in.Show)
+	}
+	fmt.Fprintf(app.Stderr, "ramsso: the tray is running (pid %d)\n", pid)
+	return nil
+}

@@ -1,0 +1,5 @@
+//go:build unix && !linux
+
+package localapi
+
+func childPing(string) string { return "unsupported" }

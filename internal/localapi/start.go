@@ -1,0 +1,86 @@
+package localapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/ramsso/ramsso/internal/config"
+)
+
+// TrayBinary is the tray executable's base name.
+const TrayBinary = "ramsso-tray"
+
+// ErrTrayMissing is returned (wrapped) by FindTray when no ramsso-tray
+// binary is installed.
+var ErrTrayMissing = errors.New("ramsso-tray is not installed")
+
+// FindTray returns the ramsso-tray next to the running executable, else
+// the one on PATH.
+func FindTray() (string, error) {
+	name := TrayBinary
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = real
+		}
+		p := filepath.Join(filepath.Dir(exe), name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	where := "on PATH"
+	if exe != "" {
+		where = "next to " + exe + " or on PATH"
+	}
+	return "", fmt.Errorf("%w: no %s %s (build it with `make build-tray`)", ErrTrayMissing, name, where)
+}
+
+// StartTray starts the tray binary at exe for home, detached from the
+// caller (its own session or process group, no inherited stdio, so it
+// outlives a browser-started host), and waits until its local API answers
+// or ctx ends. It returns the tray's pid.
+func StartTray(ctx context.Context, home, exe string) (int, error) {
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), config.EnvHome+"="+home)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
+	cmd.SysProcAttr = detached()
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("starting %s: %w", exe, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	c := Dial(home)
+	defer c.Close()
+	for {
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		st, err := c.Ping(pctx)
+		cancel()
+		if err == nil {
+			return st.PID, nil
+		}
+		select {
+		case err := <-exited:
+			if Running(home) { // a racing start won the lock and answers
+				return 0, nil
+			}
+			return 0, fmt.Errorf("%s exited before serving (%v): see %s", exe, err, filepath.Join(home, "tray.log"))
+		case <-ctx.Done():
+			return 0, fmt.Errorf("waiting for %s to answer: %w", exe, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
