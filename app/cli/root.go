@@ -52,6 +52,7 @@ file), RAMSSO_STS_ENDPOINT, RAMSSO_NO_BROWSER, RAMSSO_PROXY.`,
 		configureLoginCommand(app),
 		configureInstallCommand(app),
 		configureDoctorCommand(app),
+		configureTrayCommand(app),
 	)
 	return root
 }
