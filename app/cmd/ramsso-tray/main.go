@@ -19,6 +19,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	// Fyne drives fyne.io/systray itself (desktop.App.SetSystemTrayMenu;
+	// never systray.Run beside it); it is required directly so its version
+	// is pinned to the 1.12 line Fyne 2.7 is built against.
+	_ "fyne.io/systray"
 
 	"github.com/ramsso/ramsso/app/tray"
 	"github.com/ramsso/ramsso/internal/config"
