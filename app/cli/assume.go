@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/ramsso/ramsso/internal/aliyuncfg"
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/saml"
@@ -128,6 +129,16 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 	s := out.Session
 	fmt.Fprintf(app.Stderr, "ramsso: stored profile %s (%s), expires %s (in %s)\n",
 		s.Profile, capture.RoleLabel(role, set.AccountAliases), fmtTime(s.Expiration), humanDuration(s.Expiration.Sub(app.now())))
+	if set.ConfigureCLI {
+		// The configureCli setting: keep an aliyun CLI External profile for
+		// every session. The session is stored either way; a config.json
+		// problem is reported, not fatal.
+		if _, err := aliyuncfg.ConfigureProfile(ctx, s, aliyuncfg.Options{Region: set.Region}); err != nil {
+			fmt.Fprintln(app.Stderr, "ramsso: warning: aliyun CLI profile not written: "+oneLine(err.Error()))
+		} else {
+			fmt.Fprintf(app.Stderr, "ramsso: aliyun CLI profile %s points at ramsso process\n", s.Profile)
+		}
+	}
 	switch in.Output {
 	case "json":
 		return writeJSON(app.Stdout, map[string]string{

@@ -278,3 +278,30 @@ func TestAssumeRetries(t *testing.T) {
 		t.Errorf("NoPermission retried: %d requests", n)
 	}
 }
+
+func TestAssumeConfiguresCLIWhenSet(t *testing.T) {
+	w := newWorld(t)
+	cfgPath := w.workdir + "/aliyun-config.json"
+	w.env["ALIBABA_CLOUD_CONFIG_FILE"] = cfgPath
+	t.Setenv("ALIBABA_CLOUD_CONFIG_FILE", cfgPath)
+	if err := os.MkdirAll(w.home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.home+"/settings.json", []byte(`{"configureCli":true,"store":"file"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := w.run("assume", "--saml", w.response(w.roles(roleValue(roleAdmin, provider))))
+	if r.code != 0 {
+		t.Fatalf("assume: %d %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatalf("config.json not written: %v (stderr %s)", err, r.stderr)
+	}
+	if !strings.Contains(string(b), `"External"`) || !strings.Contains(string(b), "process "+acct1+"-admin") {
+		t.Fatalf("config.json = %s", b)
+	}
+	if strings.Contains(string(b), "STS.") {
+		t.Fatal("a key was written into config.json")
+	}
+}
