@@ -47,6 +47,7 @@ const testTimeout = 60 * time.Second
 // Set by TestMain.
 var (
 	hostBinary   string // ramsso-host built for this run
+	cliBinary    string // ramsso, next to it
 	extensionDir string // extension/build/chrome
 	chromiumPath string // "" when Chromium is absent
 	chromiumErr  error
@@ -73,18 +74,19 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	hostBinary = filepath.Join(tmp, "ramsso-host")
-	if p := os.Getenv("RAMSSO_E2E_HOST"); p != "" {
-		// A prebuilt host (e.g. bin/ramsso-host from make build).
-		hostBinary, err = filepath.Abs(p)
-		if err != nil {
+	binDir := tmp
+	if p := os.Getenv("RAMSSO_E2E_BIN"); p != "" {
+		// Prebuilt binaries (e.g. bin/ from make build).
+		if binDir, err = filepath.Abs(p); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e:", err)
 			return 1
 		}
-	} else if err := buildHost(hostBinary); err != nil {
+	} else if err := buildBinaries(binDir); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
+	hostBinary = filepath.Join(binDir, "ramsso-host")
+	cliBinary = filepath.Join(binDir, "ramsso")
 	extensionDir, err = filepath.Abs(filepath.Join("..", "extension", "build", "chrome"))
 	if err == nil {
 		_, err = os.Stat(filepath.Join(extensionDir, "manifest.json"))
@@ -99,13 +101,16 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// buildHost builds ramsso-host (cgo-free, as released) into path.
-func buildHost(path string) error {
-	build := exec.Command("go", "build", "-o", path, "./app/cmd/ramsso-host")
-	build.Dir = ".."
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("building ramsso-host: %w\n%s", err, out)
+// buildBinaries builds ramsso and ramsso-host (cgo-free, as released)
+// into dir.
+func buildBinaries(dir string) error {
+	for _, name := range []string{"ramsso", "ramsso-host"} {
+		build := exec.Command("go", "build", "-o", filepath.Join(dir, name), "./app/cmd/"+name)
+		build.Dir = ".."
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("building %s: %w\n%s", name, err, out)
+		}
 	}
 	return nil
 }
@@ -408,7 +413,7 @@ func (w *world) popup() context.Context {
 	w.t.Helper()
 	tab := w.tab()
 	err := chromedp.Do(tab,
-		chromedp.EmulateViewport(380, 560),
+		chromedp.EmulateViewport(404, 560), // the popup body: 380 px + padding
 		chromedp.Navigate(w.rig.PopupURL()),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)),
 	)

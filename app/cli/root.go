@@ -46,13 +46,11 @@ file), RAMSSO_STS_ENDPOINT, RAMSSO_NO_BROWSER, RAMSSO_PROXY.`,
 		configureCompletionCommand(app),
 		configureEmulatorCommand(app),
 		configureTestIdPCommand(app),
+		configureDemoCommand(app),
 		configureConfigureCLICommand(app),
 		configureServeCommand(app),
 		configureConsoleCommand(app),
 		configureLoginCommand(app),
-		configureInstallCommand(app),
-		configureDoctorCommand(app),
-		configureTrayCommand(app),
 	)
 	return root
 }

@@ -79,6 +79,43 @@ type Signin struct {
 	posts  []Post
 	choice string // role ARN the chooser submits by itself; "" waits for a click
 	notify chan struct{}
+	retry  *retry
+}
+
+// retry makes the pretend console send the browser back to the IdP when
+// ramsso has not captured the sign-in in time (the demo's safety net for a
+// POST that raced the extension's first start in a fresh profile).
+type retry struct {
+	url      string
+	after    time.Duration
+	captured func() bool
+}
+
+// SetRetry makes the pretend console page go to loginURL again when
+// captured still reports false after the given time. Tests leave it off.
+func (s *Signin) SetRetry(loginURL string, after time.Duration, captured func() bool) {
+	s.mu.Lock()
+	s.retry = &retry{url: loginURL, after: after, captured: captured}
+	s.mu.Unlock()
+}
+
+// retryScript is the pretend console's polling script, or "".
+func (s *Signin) retryScript() template.JS {
+	s.mu.Lock()
+	r := s.retry
+	s.mu.Unlock()
+	if r == nil {
+		return ""
+	}
+	u, _ := json.Marshal(r.url)
+	return template.JS(fmt.Sprintf(`const until = Date.now() + %d;
+const poll = async () => {
+  const r = await fetch('/__demo/captured', {cache: 'no-store'}).then((x) => x.json()).catch(() => ({}));
+  if (r.captured) { document.getElementById('capture').textContent = 'ramsso captured this sign-in.'; return; }
+  if (Date.now() > until) { location.href = %s; return; }
+  setTimeout(poll, 500);
+};
+poll();`, r.after.Milliseconds(), u))
 }
 
 // NewSignin starts the stand-in on 127.0.0.1 with a self-signed
@@ -161,6 +198,14 @@ func (s *Signin) record(p Post) {
 
 func (s *Signin) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	if r.Method == http.MethodGet && r.URL.Path == "/__demo/captured" {
+		s.mu.Lock()
+		rt := s.retry
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"captured":%v}`, rt != nil && rt.captured())
+		return
+	}
 	if r.Method != http.MethodPost {
 		page(w, http.StatusOK, consolePage, map[string]any{"Title": "Alibaba Cloud console (stand-in)", "Role": ""})
 		return
@@ -188,7 +233,7 @@ func (s *Signin) serve(w http.ResponseWriter, r *http.Request) {
 				role = sr.RoleArn
 			}
 		}
-		page(w, http.StatusOK, consolePage, map[string]any{"Title": "Alibaba Cloud console (stand-in)", "Role": role})
+		page(w, http.StatusOK, consolePage, map[string]any{"Title": "Alibaba Cloud console (stand-in)", "Role": role, "Retry": s.retryScript()})
 	default:
 		http.Error(w, "the stand-in knows only /saml-role/sso and /entrance", http.StatusNotFound)
 	}
@@ -204,7 +249,7 @@ func (s *Signin) sso(w http.ResponseWriter, p Post) {
 		return
 	}
 	if len(resp.Roles) == 1 {
-		page(w, http.StatusOK, consolePage, map[string]any{"Title": "Alibaba Cloud console (stand-in)", "Role": resp.Roles[0].RoleArn})
+		page(w, http.StatusOK, consolePage, map[string]any{"Title": "Alibaba Cloud console (stand-in)", "Role": resp.Roles[0].RoleArn, "Retry": s.retryScript()})
 		return
 	}
 	s.mu.Lock()
@@ -255,6 +300,8 @@ var consolePage = template.Must(template.New("console").Parse(`<!doctype html><h
 <h1>{{.Title}}</h1>
 {{if .Role}}<p id="signed-in">Signed in as <code>{{.Role}}</code>.</p>{{else}}<p>Nothing to see here.</p>{{end}}
 <p class="muted">This page stands in for the Alibaba Cloud console; ramsso only watched the sign-in go by.</p>
+<p id="capture" class="muted"></p>
+{{if .Retry}}<script>{{.Retry}}</script>{{end}}
 </body></html>`))
 
 var chooserPage = template.Must(template.New("chooser").Parse(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Choose a role (stand-in)</title>` + style + `</head><body>
