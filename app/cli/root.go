@@ -51,6 +51,9 @@ file), RAMSSO_STS_ENDPOINT, RAMSSO_NO_BROWSER, RAMSSO_PROXY.`,
 		configureServeCommand(app),
 		configureConsoleCommand(app),
 		configureLoginCommand(app),
+		configureInstallCommand(app),
+		configureDoctorCommand(app),
+		configureTrayCommand(app),
 	)
 	return root
 }
