@@ -79,6 +79,22 @@ func TestOneRole(t *testing.T) {
 	}
 }
 
+// TestInstalledHost: the manifest `ramsso install --user-data-dir` writes
+// works for a real capture (the host finds its home through the
+// environment Chromium hands it).
+func TestInstalledHost(t *testing.T) {
+	w := newWorld(t, worldOptions{install: true})
+	if _, err := popupText(w.popup(), `#host[data-state="found"]`); err != nil {
+		t.Fatalf("the popup does not find the installed host: %v", err)
+	}
+	w.stopWorkers()
+	if err := w.login(w.tab(), "installed", roles(valDev)); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	w.checkUntouched("installed")
+	w.session(roleDev)
+}
+
 // TestConsoleChooser: several roles; the console's chooser POSTs the
 // person's pick to /entrance and the host uses it.
 func TestConsoleChooser(t *testing.T) {

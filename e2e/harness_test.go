@@ -139,6 +139,10 @@ type world struct {
 
 type worldOptions struct {
 	consoleChoiceWait string // host's wait for the console chooser
+	// install registers the host with `ramsso install --user-data-dir`
+	// instead of the harness's own manifest and wrapper; the host then
+	// learns RAMSSO_HOME from Chromium's environment.
+	install bool
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -195,6 +199,21 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	rig.Emulator.SetClock(func() time.Time { return w.t0 })
 
 	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(chromiumPath), chromedp.WSURLReadTimeout(20 * time.Second)}
+	if o.install {
+		if err := os.Remove(rig.Manifest); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.CommandContext(ctx, cliBinary, "install", "--browser", "chromium", "--user-data-dir", rig.ProfileDir, "--host", hostBinary)
+		cmd.Env = append(os.Environ(), "RAMSSO_HOME="+rig.Home, "HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("ramsso install --user-data-dir: %v\n%s", err, out)
+		}
+		if _, err := os.Stat(rig.Manifest); err != nil {
+			t.Fatalf("ramsso install did not write %s: %v\n%s", rig.Manifest, err, out)
+		}
+		opts = append(opts, chromedp.Env("RAMSSO_HOME="+rig.Home, "DISPLAY=", "WAYLAND_DISPLAY="))
+	}
 	for _, f := range rig.Flags(true) {
 		opts = append(opts, chromedp.Flag(f.Name, f.Value))
 	}
