@@ -228,7 +228,17 @@ func (v *PickerView) refresh() {
 	v.List.Refresh()
 	if row := v.Model.SelectedRow(); row >= 0 {
 		v.List.Select(row)
-		v.List.ScrollTo(row)
+		switch rows := v.Model.Rows(); {
+		case v.Model.SelectedIndex() == 0:
+			// The top, whatever the list's size (it may not be laid out yet).
+			v.List.ScrollToTop()
+		case rows[row-1].Header:
+			// Keep the account's header in view above its first role.
+			v.List.ScrollTo(row - 1)
+			v.List.ScrollTo(row)
+		default:
+			v.List.ScrollTo(row)
+		}
 	} else {
 		v.List.UnselectAll()
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -105,23 +106,57 @@ func New(o Options) (*Tray, error) {
 	t.queue.OnChange = func(cur *Ask) { t.o.Do(func() { t.showAsk(cur) }) }
 
 	t.picker = NewPickerView(NewPickerModel(capture.AskRequest{}, nil, time.Hour, nil), o.Now)
-	t.pickerWin = o.App.NewWindow("ramsso — choose a role")
-	t.pickerWin.SetContent(t.picker.Content())
-	t.pickerWin.Resize(fyne.NewSize(520, 560))
-	t.pickerWin.CenterOnScreen()
-	// Windows are hidden, never closed: Fyne quits when the last window
-	// is destroyed, and the tray must outlive its windows.
-	t.pickerWin.SetCloseIntercept(func() { t.picker.cancel() })
-	t.pickerWin.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { t.picker.Key(k.Name) })
-
 	t.settingsV = NewSettingsView(FormFromSettings(set))
-	t.settingsV.OnSave = t.saveSettings
-	t.settingsV.OnCancel = func() { t.settingsWin.Hide() }
-	t.settingsWin = o.App.NewWindow("ramsso — settings")
-	t.settingsWin.SetContent(t.settingsV.Content())
-	t.settingsWin.Resize(fyne.NewSize(620, 640))
-	t.settingsWin.SetCloseIntercept(func() { t.settingsWin.Hide() })
 	return t, nil
+}
+
+// Windows are made when first shown (a window that never shows costs no
+// GL context), then hidden, never closed: Fyne quits when the last window
+// is destroyed, and the tray must outlive its windows. (Destroying them on
+// hide when a system tray keeps the app alive was measured: it saved no
+// resident memory and doubled the time to show the picker.)
+
+// pickerWindow returns the picker's window, making it (and a fresh view
+// for it) when needed.
+func (t *Tray) pickerWindow() fyne.Window {
+	if t.pickerWin != nil {
+		return t.pickerWin
+	}
+	w := t.o.App.NewWindow("ramsso — choose a role")
+	w.SetContent(t.picker.Content())
+	w.Resize(fyne.NewSize(520, 640))
+	w.CenterOnScreen()
+	w.SetCloseIntercept(func() { t.picker.cancel() })
+	w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { t.picker.Key(k.Name) })
+	t.pickerWin = w
+	return w
+}
+
+func (t *Tray) hidePicker() {
+	if t.pickerWin != nil {
+		t.pickerWin.Hide()
+	}
+}
+
+// settingsWindow returns the settings window, making it when needed.
+func (t *Tray) settingsWindow() fyne.Window {
+	if t.settingsWin != nil {
+		return t.settingsWin
+	}
+	t.settingsV.OnSave = t.saveSettings
+	t.settingsV.OnCancel = t.hideSettings
+	w := t.o.App.NewWindow("ramsso — settings")
+	w.SetContent(t.settingsV.Content())
+	w.Resize(fyne.NewSize(620, 640))
+	w.SetCloseIntercept(t.hideSettings)
+	t.settingsWin = w
+	return w
+}
+
+func (t *Tray) hideSettings() {
+	if t.settingsWin != nil {
+		t.settingsWin.Hide()
+	}
 }
 
 // Start loads the sessions, shows the menu and runs the event loop until
@@ -148,6 +183,9 @@ func (t *Tray) loop(ctx context.Context) {
 			t.update()
 		case <-rebuild.C:
 			t.update()
+			// An idle tray should be small: hand freed heap (the picker's
+			// and screenshots' garbage) back to the OS.
+			debug.FreeOSMemory()
 		case <-second.C:
 			t.o.Do(t.tickPicker)
 		}
@@ -466,7 +504,7 @@ func sessionLine(s store.Session, notes []string) string {
 
 // Status answers a ping.
 func (t *Tray) Status() localapi.Status {
-	return localapi.Status{Version: version.Version, PID: os.Getpid(), Tray: t.o.SystemTray}
+	return localapi.Status{Version: version.Version, PID: os.Getpid(), Tray: t.o.SystemTray, PickerShownAt: t.PickerShownAt()}
 }
 
 // Ask queues a role question for the picker. It ends when the person
@@ -575,8 +613,9 @@ func (t *Tray) Show(_ context.Context, s localapi.Show) error {
 		t.mu.Unlock()
 		switch {
 		case s.What != "settings" && asking:
-			t.pickerWin.Show()
-			t.pickerWin.RequestFocus()
+			w := t.pickerWindow()
+			w.Show()
+			w.RequestFocus()
 		default:
 			t.showSettings()
 		}
@@ -597,7 +636,7 @@ func (t *Tray) showAsk(cur *Ask) {
 	}
 	t.mu.Unlock()
 	if cur == nil {
-		t.pickerWin.Hide()
+		t.hidePicker()
 		return
 	}
 	def, err := set.Duration()
@@ -605,13 +644,14 @@ func (t *Tray) showAsk(cur *Ask) {
 		def = config.DefaultDuration
 	}
 	m := NewPickerModel(cur.Req, set.AccountAliases, def, maxes)
+	w := t.pickerWindow()
 	t.picker.Load(m)
 	t.picker.OnPick = func(a capture.Answer) { t.queue.Resolve(cur, a, nil) }
 	t.picker.OnCancel = func() { t.queue.Resolve(cur, capture.Answer{}, capture.ErrCancelled) }
 	t.picker.SetQueued(t.queue.Len() - 1)
-	t.pickerWin.Show()
-	t.pickerWin.RequestFocus()
-	t.pickerWin.Canvas().Focus(t.picker.Filter)
+	w.Show()
+	w.RequestFocus()
+	w.Canvas().Focus(t.picker.Filter)
 	t.mu.Lock()
 	t.current = cur // last, so whoever sees it sees the picker loaded
 	t.shownAt = time.Now()
@@ -619,7 +659,7 @@ func (t *Tray) showAsk(cur *Ask) {
 	if t.o.ScreenshotDir != "" {
 		pv := NewPickerView(NewPickerModel(cur.Req, set.AccountAliases, def, maxes), t.o.Now)
 		pv.SetQueued(t.queue.Len() - 1)
-		t.screenshotSized("picker.png", pv.Content(), fyne.NewSize(520, 560))
+		t.screenshotSized("picker.png", pv.Content(), fyne.NewSize(520, 640))
 	}
 }
 
@@ -658,9 +698,10 @@ func (t *Tray) showSettings() {
 	if on, err := autostart.Enabled(); err == nil {
 		f.StartAtLogin = on
 	}
+	w := t.settingsWindow()
 	t.settingsV.Load(f)
-	t.settingsWin.Show()
-	t.settingsWin.RequestFocus()
+	w.Show()
+	w.RequestFocus()
 	if t.o.ScreenshotDir != "" {
 		t.screenshotSized("settings.png", NewSettingsView(f).Content(), fyne.NewSize(620, 640))
 	}
@@ -690,7 +731,7 @@ func (t *Tray) saveSettings(f SettingsForm) error {
 		t.settings = set
 		t.mu.Unlock()
 	}
-	t.settingsWin.Hide()
+	t.o.Do(t.hideSettings)
 	t.Refresh()
 	return nil
 }

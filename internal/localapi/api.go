@@ -67,6 +67,9 @@ type Status struct {
 	// Tray says whether a system tray icon is shown (false without a
 	// session bus or tray host; the windows and the API still work).
 	Tray bool `json:"tray"`
+	// PickerShownAt is when the picker last came up (zero: never); the
+	// benchmark measures ask-to-picker latency with it.
+	PickerShownAt time.Time `json:"pickerShownAt,omitzero"`
 }
 
 // Change says that a session was added, refreshed or removed.

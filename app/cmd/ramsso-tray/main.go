@@ -1,3 +1,5 @@
+//go:build cgo || ci
+
 // Command ramsso-tray is ramsso's desktop tray app: the sessions menu, the
 // role picker and the settings window, and the local API the host and the
 // CLI call. One instance runs per RAMSSO_HOME; a second start brings the
