@@ -88,7 +88,9 @@ func run(show string) error {
 	a.SetIcon(tray.IconResource(tray.IconActive))
 	systemTray := hasTrayHost()
 	if !systemTray {
-		fmt.Fprintln(os.Stderr, "ramsso-tray: no session bus (DBUS_SESSION_BUS_ADDRESS is unset), so no tray icon; the picker, the settings window and the local API still work")
+		const msg = "no session bus (DBUS_SESSION_BUS_ADDRESS is unset), so no tray icon; the picker, the settings window and the local API still work"
+		fmt.Fprintln(os.Stderr, "ramsso-tray: "+msg)
+		logf("%s", msg) // started detached, stderr goes nowhere
 	}
 	t, err := tray.New(tray.Options{
 		Home: home, App: a, Store: st, SystemTray: systemTray,
