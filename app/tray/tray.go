@@ -376,9 +376,12 @@ func (t *Tray) openConsole(ctx context.Context, profile string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, "console", profile)
-	out, err := cmd.CombinedOutput()
+	// Only stderr: stdout may carry the sign-in URL, a bearer token.
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
 	if err != nil {
-		msg := strings.TrimSpace(string(out))
+		msg := strings.TrimSpace(stderr.String())
 		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
 			msg = msg[i+1:]
 		}

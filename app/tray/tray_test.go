@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -365,5 +366,24 @@ func TestDueWarnings(t *testing.T) {
 	ss[0].Expiration = t0.Add(8 * time.Minute) // refreshed, then near its end again
 	if again := DueWarnings(ss, warned, t0, 10*time.Minute); len(again) != 1 {
 		t.Errorf("a new expiration was not warned about")
+	}
+}
+
+func TestOpenConsoleShellsOut(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "ramsso")
+	body := "#!/bin/sh\necho \"$@\" > " + filepath.Join(dir, "args") + "\n" +
+		"echo 'https://signin.aliyun.com/federation?SigninToken=SECRET'\n" +
+		"echo 'ramsso: no session p' >&2\nexit 1\n"
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tr := &Tray{o: Options{RamssoExe: script}}
+	err := tr.openConsole(context.Background(), "p")
+	if err == nil || !strings.Contains(err.Error(), "ramsso: no session p") || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("openConsole error = %v", err)
+	}
+	if args, _ := os.ReadFile(filepath.Join(dir, "args")); string(args) != "console p\n" {
+		t.Errorf("ran ramsso %q", args)
 	}
 }
