@@ -66,6 +66,8 @@ const (
 	IconExpired              // every session has expired
 )
 
+// String names the state ("none", "active", "expiring", "expired"); the
+// icon files are named after it.
 func (i Icon) String() string {
 	return [...]string{"none", "active", "expiring", "expired"}[i]
 }

@@ -122,6 +122,7 @@ type APIError struct {
 	ErrorInfo
 }
 
+// Error is one line: the tray's message, code and status.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("ramsso tray: %s (%s, HTTP %d)", e.Message, e.Code, e.Status)
 }
