@@ -156,6 +156,11 @@ type Hooks struct {
 	StartTray func() error
 	// NotifyTray tells the tray about a new session.
 	NotifyTray func(ctx context.Context, s store.Session)
+	// ReportCapture tells the tray how every capture ended, success or
+	// error, so it can notify and offer "Pick role…" for the last
+	// assertion while it is valid. CaptureEnd.Response carries the
+	// assertion: the hook may hand it only to the owner-only local API.
+	ReportCapture func(ctx context.Context, end CaptureEnd)
 	// ConfigureCLI writes the aliyun CLI profile for a new session; called
 	// only when settings.ConfigureCLI is on.
 	ConfigureCLI func(ctx context.Context, s store.Session) error
@@ -497,8 +502,10 @@ func (h *Host) run(ctx context.Context, f *capture.Flow, log *slog.Logger) {
 		fe := capture.Classify(err)
 		log.Warn("capture failed", "code", fe.Code, "detail", fe.Detail, "err", fe.Message)
 		h.w.send(errorReply{Type: "error", ID: f.ID, Error: ErrorBody{Code: fe.Code, Message: fe.Message, Remedy: fe.Remedy, Detail: fe.Detail}})
+		h.report(ctx, CaptureEnd{ID: f.ID, Response: f.Response, Err: fe}, log)
 		return
 	}
+	defer h.report(ctx, CaptureEnd{ID: f.ID, Response: f.Response, Result: res}, log)
 	s := res.Outcome.Session
 	log.Info("stored", "profile", s.Profile, "roleArn", s.RoleArn, "by", res.DecidedBy,
 		"expiration", s.Expiration.UTC().Format(creds.TimeFormat), "took", h.now().Sub(start).String())
@@ -506,6 +513,29 @@ func (h *Host) run(ctx context.Context, f *capture.Flow, log *slog.Logger) {
 		Expiration: s.Expiration.UTC().Format(creds.TimeFormat), AccountID: s.AccountID, AccountAlias: s.AccountAlias,
 		RoleName: s.RoleName, DecidedBy: res.DecidedBy, Notes: res.Outcome.Notes})
 	h.after(ctx, s, log)
+}
+
+// CaptureEnd is how one capture ended: Result on success, Err otherwise.
+type CaptureEnd struct {
+	ID       string
+	Response *saml.Response // holds the assertion (secret)
+	Result   *capture.Result
+	Err      *capture.FlowError
+}
+
+// report runs the ReportCapture hook, bounded and panic-safe.
+func (h *Host) report(ctx context.Context, end CaptureEnd, log *slog.Logger) {
+	if h.ReportCapture == nil {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("panic in hook", "hook", "report capture")
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	h.ReportCapture(ctx, end)
 }
 
 // after runs the post-store hooks; their failures are logged only.

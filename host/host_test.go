@@ -722,6 +722,12 @@ func TestTrayHooks(t *testing.T) {
 	h := w.host()
 	var mu sync.Mutex
 	started, notified, configured := 0, "", ""
+	var reported []CaptureEnd
+	h.ReportCapture = func(_ context.Context, end CaptureEnd) {
+		mu.Lock()
+		reported = append(reported, end)
+		mu.Unlock()
+	}
 	h.HasDisplay = func() bool { return true }
 	h.StartTray = func() error { mu.Lock(); started++; mu.Unlock(); return nil }
 	h.TrayAsker = func(context.Context) (capture.Asker, bool) {
@@ -756,7 +762,7 @@ func TestTrayHooks(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {
 		mu.Lock()
-		ok := notified != "" && configured != ""
+		ok := notified != "" && configured != "" && len(reported) == 1
 		mu.Unlock()
 		if ok {
 			break
@@ -767,5 +773,31 @@ func TestTrayHooks(t *testing.T) {
 	defer mu.Unlock()
 	if started != 1 || notified != m["profile"] || configured != m["profile"] {
 		t.Fatalf("started %d, notified %q, configured %q", started, notified, configured)
+	}
+	// the tray hears how the capture ended, with the assertion for "Pick role…"
+	if len(reported) != 1 || reported[0].ID != "t" || reported[0].Err != nil || reported[0].Result == nil ||
+		reported[0].Result.Outcome.Session.RoleArn != dev || reported[0].Response == nil || reported[0].Response.Base64 == "" {
+		t.Fatalf("reported %+v", reported)
+	}
+}
+
+// TestReportCaptureOnError: a failed capture is reported to the tray too.
+func TestReportCaptureOnError(t *testing.T) {
+	w := newWorld(t, nil)
+	h := w.host()
+	got := make(chan CaptureEnd, 1)
+	h.ReportCapture = func(_ context.Context, end CaptureEnd) { got <- end }
+	c := w.serve(h)
+	c.send(capMsg("e", w.assertion(testidp.Options{Now: time.Now().Add(-time.Hour)}, admin)))
+	if m, _ := c.until("e", "error"); m["type"] != "error" {
+		t.Fatalf("%v", m)
+	}
+	select {
+	case end := <-got:
+		if end.Err == nil || end.Err.Code != capture.CodeAssertionExpired || end.Result != nil {
+			t.Fatalf("reported %+v", end)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("failed capture not reported")
 	}
 }

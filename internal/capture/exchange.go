@@ -34,6 +34,9 @@ type Outcome struct {
 	Session store.Session
 	// Notes are things the user should be told (e.g. a duration fallback).
 	Notes []string
+	// DurationFallback: STS refused the requested duration and the session
+	// got 1 h instead.
+	DurationFallback bool
 }
 
 // Exchange assumes role with the assertion in resp and stores the session.
@@ -87,7 +90,7 @@ func (e *Exchanger) Exchange(ctx context.Context, resp *saml.Response, role saml
 	if err := e.Store.Put(ctx, sess); err != nil {
 		return nil, fmt.Errorf("store session %s: %w", profile, err)
 	}
-	out := &Outcome{Session: sess}
+	out := &Outcome{Session: sess, DurationFallback: res.DurationFallback}
 	if res.DurationFallback {
 		out.Notes = append(out.Notes, fmt.Sprintf("the role does not allow a %s session; ramsso asked again for 1h", opts.Duration))
 	}

@@ -8,16 +8,46 @@ import (
 
 	"github.com/ramsso/ramsso/host"
 	"github.com/ramsso/ramsso/internal/aliyuncfg"
+	"github.com/ramsso/ramsso/internal/capture"
+	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/localapi"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/version"
 )
 
 func main() {
-	// Hooks: the tray integration (internal/localapi) fills TrayAsker and
-	// NotifyTray; the aliyun CLI integration fills ConfigureCLI. StartTray
-	// is used only once a TrayAsker exists.
-	hooks := host.Hooks{
+	os.Exit(host.Main(os.Args[1:], version.Version, hooks()))
+}
+
+// hooks connect the host to the tray (over its owner-only local API) and
+// to the aliyun CLI's config file.
+func hooks() host.Hooks {
+	home, err := config.Home()
+	tray := func() (*localapi.Client, bool) {
+		if err != nil || !localapi.Running(home) {
+			return nil, false
+		}
+		return localapi.Dial(home), true
+	}
+	return host.Hooks{
 		StartTray: host.StartSiblingTray,
+		TrayAsker: func(ctx context.Context) (capture.Asker, bool) {
+			c, ok := tray()
+			if !ok {
+				return nil, false
+			}
+			return c, true
+		},
+		NotifyTray: func(ctx context.Context, s store.Session) {
+			if c, ok := tray(); ok {
+				_ = c.SessionChanged(ctx, localapi.Change{Profile: s.Profile, Reason: "added"})
+			}
+		},
+		ReportCapture: func(ctx context.Context, end host.CaptureEnd) {
+			if c, ok := tray(); ok {
+				_ = c.ReportCapture(ctx, captureReport(end))
+			}
+		},
 		// With the configureCli setting on, every new session also gets an
 		// External profile in the aliyun CLI's config.json (no secret there).
 		ConfigureCLI: func(ctx context.Context, s store.Session) error {
@@ -25,5 +55,31 @@ func main() {
 			return err
 		},
 	}
-	os.Exit(host.Main(os.Args[1:], version.Version, hooks))
+}
+
+// captureReport turns how a capture ended into what the tray keeps: the
+// summary, plus the assertion itself while it can still be exchanged for
+// "Pick role…".
+func captureReport(end host.CaptureEnd) localapi.CaptureReport {
+	r := localapi.CaptureReport{CaptureSummary: localapi.CaptureSummary{ID: end.ID}}
+	if resp := end.Response; resp != nil {
+		r.Issuer, r.Subject, r.Site, r.Roles = resp.Issuer, resp.Subject, resp.Site, resp.Roles
+		r.AssertionExpires = resp.NotOnOrAfter
+		r.SAMLResponse = resp.Base64
+	}
+	switch {
+	case end.Err != nil:
+		r.Outcome = localapi.OutcomeError
+		if end.Err.Code == capture.CodeCancelled {
+			r.Outcome = localapi.OutcomeCancelled
+		}
+		r.Error = &localapi.ErrorInfo{Code: end.Err.Code, Message: end.Err.Message, Remedy: end.Err.Remedy}
+	case end.Result != nil && end.Result.Outcome != nil:
+		s := end.Result.Outcome.Session
+		r.Outcome = localapi.OutcomeDone
+		r.Profile, r.RoleArn, r.Expiration = s.Profile, s.RoleArn, s.Expiration
+		r.Notes = end.Result.Outcome.Notes
+		r.DurationFallback = end.Result.Outcome.DurationFallback
+	}
+	return r
 }
