@@ -40,11 +40,13 @@ func hooks() host.Hooks {
 		},
 		NotifyTray: func(ctx context.Context, s store.Session) {
 			if c, ok := tray(); ok {
+				defer c.Close()
 				_ = c.SessionChanged(ctx, localapi.Change{Profile: s.Profile, Reason: "added"})
 			}
 		},
 		ReportCapture: func(ctx context.Context, end host.CaptureEnd) {
 			if c, ok := tray(); ok {
+				defer c.Close()
 				_ = c.ReportCapture(ctx, captureReport(end))
 			}
 		},
