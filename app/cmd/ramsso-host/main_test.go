@@ -31,7 +31,9 @@ type fakeTray struct {
 	changes []localapi.Change
 }
 
-func (f *fakeTray) Status() localapi.Status { return localapi.Status{Version: "test", PID: os.Getpid()} }
+func (f *fakeTray) Status() localapi.Status {
+	return localapi.Status{Version: "test", PID: os.Getpid()}
+}
 func (f *fakeTray) Ask(_ context.Context, req capture.AskRequest) (capture.Answer, error) {
 	f.mu.Lock()
 	f.asked = append(f.asked, req)
@@ -52,7 +54,7 @@ func (f *fakeTray) Capture(_ context.Context, r localapi.CaptureReport) error {
 	return nil
 }
 func (f *fakeTray) LastCapture(context.Context) (*localapi.CaptureSummary, error) { return nil, nil }
-func (f *fakeTray) Show(context.Context, localapi.Show) error                    { return nil }
+func (f *fakeTray) Show(context.Context, localapi.Show) error                     { return nil }
 
 // TestHostAsksTheTrayOverTheLocalAPI runs the real host hooks against a
 // tray listening on the real owner-only socket: several roles, no console
