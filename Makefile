@@ -16,7 +16,7 @@ FUZZTIME  ?= 15s
 # Packages whose concurrency is tested under the race detector (needs cgo).
 RACE_PKGS := ./internal/store/... ./internal/config/... ./internal/sts/... ./internal/emulator/... \
              ./internal/capture/... ./internal/aliyuncfg/... ./internal/credserver/... ./internal/relogin/... \
-             ./host/... ./internal/browsers/...
+             ./host/... ./internal/browsers/... ./internal/localapi/...
 # The tray (Fyne, cgo) is tested by test-tray with Fyne's software driver;
 # everything else must build and test without cgo.
 CGOFREE_PKGS = $(shell CGO_ENABLED=0 $(GO) list ./... | grep -v -e /app/tray -e /app/cmd/ramsso-tray)
@@ -115,6 +115,12 @@ build-tray:
 
 test-tray:
 	CGO_ENABLED=0 $(GO) test -count=1 -tags ci ./app/tray/... ./internal/localapi/... ./internal/autostart/...
+
+# The tray's models under the race detector: a cold race build of Fyne
+# costs CI minutes, so make test runs the local API's race tests (in
+# RACE_PKGS) and leaves this one to developers touching app/tray.
+.PHONY: test-tray-race
+test-tray-race:
 	CGO_ENABLED=1 $(GO) test -count=1 -race -tags ci ./app/tray/... ./internal/localapi/...
 
 screenshots: build-tray
