@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -55,6 +56,9 @@ func TrayCommand(ctx context.Context, in TrayInput, app *App) error {
 		}
 		fmt.Fprintln(app.Stderr, "ramsso: the tray is already running; brought it forward")
 		return nil
+	}
+	if runtime.GOOS == "linux" && app.getenv("DISPLAY") == "" && app.getenv("WAYLAND_DISPLAY") == "" {
+		return fmt.Errorf("no display (DISPLAY and WAYLAND_DISPLAY are unset): the tray needs a desktop session; the CLI and the browser capture work without it")
 	}
 	exe := in.Exe
 	if exe == "" {

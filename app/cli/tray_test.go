@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -13,13 +14,18 @@ func TestTrayCommandErrors(t *testing.T) {
 		want string
 	}{
 		{"bad --show", []string{"tray", "--show", "menu"}, nil, `--show "menu": use picker or settings`},
-		{"no tray binary", []string{"tray"}, map[string]string{"PATH": ""}, "make build-tray"},
+		{"no tray binary", []string{"tray"}, map[string]string{"PATH": "", "DISPLAY": ":99"}, "make build-tray"},
+		{"no display", []string{"tray"}, map[string]string{"DISPLAY": "", "WAYLAND_DISPLAY": ""}, "no display"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "no display" && runtime.GOOS != "linux" {
+				t.Skip("the display check is Linux's")
+			}
 			w := newWorld(t)
 			for k, v := range tt.env {
 				t.Setenv(k, v)
+				w.env[k] = v
 			}
 			r := w.run(tt.args...)
 			if r.code == 0 || !strings.Contains(r.stderr, tt.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
