@@ -471,7 +471,7 @@ func TestProcessErrors(t *testing.T) {
 		c.waitExit(5 * time.Second)
 	})
 	t.Run("foreign origin", func(t *testing.T) {
-		for _, args := range [][]string{{"chrome-extension://abcdefghijklmnopabcdefghijklmnop/"}, {"/m.json", "evil@example.com"}, {}} {
+		for _, args := range [][]string{{"chrome-extension://abcdefghijklmnopabcdefghijklmnop/"}, {"/m.json", "evil@example.com"}, {"just-one-arg"}} {
 			c := w.spawn(append([]string{}, args...)...)
 			m := c.next()
 			if errCode(m) != CodeForbiddenOrigin || !strings.Contains(m["error"].(map[string]any)["remedy"].(string), "allowedExtensionIds") {
@@ -482,6 +482,14 @@ func TestProcessErrors(t *testing.T) {
 				t.Errorf("exit %d", c.cmd.ProcessState.ExitCode())
 			}
 		}
+		// started with no arguments: the user's own shell or script, not a browser
+		direct := w.spawn([]string{}...)
+		direct.send(map[string]any{"type": "ping"})
+		if m := direct.next(); m["type"] != "pong" {
+			t.Fatalf("direct start refused: %v", m)
+		}
+		direct.in.Close()
+		direct.waitExit(5 * time.Second)
 		w2 := newWorld(t, map[string]any{"allowedExtensionIds": []string{"abcdefghijklmnopabcdefghijklmnop"}})
 		c := w2.spawn("chrome-extension://abcdefghijklmnopabcdefghijklmnop/")
 		c.send(map[string]any{"type": "ping"})
@@ -660,7 +668,8 @@ func TestParseCaller(t *testing.T) {
 		{[]string{origin}, Caller{Origin: origin, ExtensionID: browsers.ChromeExtensionID, Browser: browsers.Chromium}},
 		{[]string{origin, "--parent-window=123"}, Caller{Origin: origin, ExtensionID: browsers.ChromeExtensionID, Browser: browsers.Chromium}},
 		{[]string{"/p/com.ramsso.host.json", "ramsso@ramsso.dev"}, Caller{ExtensionID: "ramsso@ramsso.dev", Browser: browsers.Firefox}},
-		{nil, Caller{}},
+		{nil, Caller{Direct: true}},
+		{[]string{"just-one-arg"}, Caller{}},
 	}
 	for _, tc := range tests {
 		if got := ParseCaller(tc.args); got != tc.want {
@@ -669,6 +678,12 @@ func TestParseCaller(t *testing.T) {
 	}
 	if (Caller{ExtensionID: "ramsso@ramsso.dev", Browser: browsers.Chromium}).Allowed(nil) {
 		t.Error("gecko id accepted as a chrome origin")
+	}
+	if !ParseCaller(nil).Allowed(nil) {
+		t.Error("a direct start from the shell was refused")
+	}
+	if ParseCaller([]string{"just-one-arg"}).Allowed(nil) || ParseCaller([]string{"chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/"}).Allowed(nil) {
+		t.Error("an unknown caller was accepted")
 	}
 }
 

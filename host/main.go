@@ -28,12 +28,19 @@ type Caller struct {
 	ExtensionID string
 	// Browser is browsers.Chromium, browsers.Firefox or "" (unknown).
 	Browser string
+	// Direct is set when the host was started with no arguments at all:
+	// not by a browser (browsers always name the caller) but by the user's
+	// own shell or script, which could read the store anyway.
+	Direct bool
 }
 
 // ParseCaller reads the caller from the host's arguments: Chrome passes
 // the origin first (Windows adds --parent-window=N); Firefox passes the
 // manifest path and the add-on id.
 func ParseCaller(args []string) Caller {
+	if len(args) == 0 {
+		return Caller{Direct: true}
+	}
 	var rest []string
 	for _, a := range args {
 		if strings.HasPrefix(a, "--parent-window=") {
@@ -52,8 +59,13 @@ func ParseCaller(args []string) Caller {
 }
 
 // Allowed reports whether c may use the host: ramsso's own extension ids,
-// or ids listed in the settings' allowedExtensionIds.
+// ids listed in the settings' allowedExtensionIds, or a direct start from
+// the user's shell (the browser's origin check is what guards against
+// other extensions; a local process of the same user gains nothing here).
 func (c Caller) Allowed(set *config.Settings) bool {
+	if c.Direct {
+		return true
+	}
 	if c.ExtensionID == "" {
 		return false
 	}
