@@ -450,11 +450,21 @@ func (d *doctor) checkAliyunConfig() {
 		return
 	}
 	var cfg struct {
+		Current  string          `json:"current"`
 		Profiles []aliyunProfile `json:"profiles"`
 	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		d.add("aliyun config", CheckWarn, path+" is not valid JSON: "+err.Error(), "fix or recreate it with `aliyun configure`")
 		return
+	}
+	// credentials-go's default chain reads config.json's current profile
+	// before ALIBABA_CLOUD_CREDENTIALS_URI: an SDK in this shell would
+	// silently use that profile instead of ramsso serve.
+	if d.app.getenv("ALIBABA_CLOUD_CREDENTIALS_URI") != "" && cfg.Current != "" && len(cfg.Profiles) > 0 &&
+		!strings.EqualFold(d.app.getenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED"), "true") {
+		d.add("sdk credentials", CheckWarn,
+			fmt.Sprintf("ALIBABA_CLOUD_CREDENTIALS_URI is set, but the SDKs' default credential chain reads %s (current profile %q) before it", path, cfg.Current),
+			"export ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true, or have the program ask credentials-go for type credentials_uri")
 	}
 	found := false
 	for _, p := range cfg.Profiles {

@@ -186,6 +186,11 @@ func TestDoctor(t *testing.T) {
 			brk: func(t *testing.T, w *world, _ string) {
 				writeAliyun(t, w, map[string]any{"name": "p", "mode": "External", "process_command": "/usr/bin/ramsso process p"})
 			}},
+		{name: "credentials URI shadowed by config.json", check: "sdk credentials", remedy: "ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true", wantCode: 0,
+			brk: func(t *testing.T, w *world, _ string) {
+				writeAliyun(t, w, map[string]any{"name": "p", "mode": "AK", "access_key_id": "LTAIx", "access_key_secret": "s"})
+				w.env["ALIBABA_CLOUD_CREDENTIALS_URI"] = "http://127.0.0.1:20000/t/p"
+			}},
 		{name: "shell sets what the host will not see", check: "host environment", remedy: `"proxy": "http://127.0.0.1:3128"`, wantCode: 0,
 			brk: func(t *testing.T, w *world, _ string) { w.env["HTTPS_PROXY"] = "http://127.0.0.1:3128" }},
 	}
