@@ -66,7 +66,7 @@ func EmulatorCommand(ctx context.Context, in EmulatorInput, app *App) error {
 	default:
 		return fmt.Errorf("give --init DIR for a demo setup or --config FILE")
 	}
-	return emulator.RunWithFederation(ctx, in.Listen, cfg, app.Stderr)
+	return emulator.Run(ctx, in.Listen, cfg, app.Stderr)
 }
 
 // TestIdPInput is what the hidden `ramsso testidp` takes.

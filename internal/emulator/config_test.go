@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -137,6 +138,15 @@ func TestInitDemoAndRun(t *testing.T) {
 	if !strings.HasPrefix(base, "http://127.0.0.1:") {
 		cancel()
 		t.Fatalf("no listen URL in %q", log.String())
+	}
+	// the federation sign-in emulator shares the listener: a forged token is refused
+	if resp, err := http.Get(base + "/federation?Action=Login&SigninToken=forged&Destination=https%3A%2F%2Fhome.console.aliyun.com%2F"); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("federation Login with a forged token: HTTP %d, want 401", resp.StatusCode)
+		}
 	}
 	e := &env{t: t, url: base}
 	for _, r := range []struct{ role, prov, dur string }{

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -200,42 +199,4 @@ func (s *Server) Handler(f *Federation) http.Handler {
 		}
 		s.ServeHTTP(w, r)
 	})
-}
-
-// RunWithFederation is Run with the federation sign-in emulator on the
-// same listener at /federation (sign in with RAMSSO_SIGNIN_ENDPOINT set to
-// the printed URL).
-func RunWithFederation(ctx context.Context, addr string, cfg Config, log io.Writer) error {
-	s, err := New(cfg)
-	if err != nil {
-		return err
-	}
-	if log == nil {
-		log = io.Discard
-	}
-	s.SetLog(log)
-	f := NewFederation(s.Issued)
-	f.SetLog(log)
-	ln, err := Listen(addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: s.Handler(f), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(log, "ramsso STS emulator (AssumeRoleWithSAML %s) listening on %s\n", Version, base)
-	fmt.Fprintf(log, "use it with: ramsso assume --saml response.b64 --sts-endpoint %s\n", base)
-	fmt.Fprintf(log, "federation sign-in emulator at %s/federation (RAMSSO_SIGNIN_ENDPOINT=%s)\n", base, base)
-	select {
-	case err := <-errc:
-		return fmt.Errorf("emulator: serve: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("emulator: shutdown: %w", err)
-	}
-	return nil
 }

@@ -43,15 +43,16 @@ func Listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// ListenAndServe serves s on addr (loopback only) until ctx ends, then
-// shuts down gracefully. ready, when not nil, is called with the base URL
-// (http://127.0.0.1:PORT) once the server accepts connections.
-func ListenAndServe(ctx context.Context, addr string, s *Server, ready func(url string)) error {
+// ListenAndServe serves h (an STS emulator Server, or Server.Handler with
+// the federation emulator mounted) on addr (loopback only) until ctx ends,
+// then shuts down gracefully. ready, when not nil, is called with the base
+// URL (http://127.0.0.1:PORT) once the server accepts connections.
+func ListenAndServe(ctx context.Context, addr string, h http.Handler, ready func(url string)) error {
 	ln, err := Listen(addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if ready != nil {
@@ -73,10 +74,11 @@ func ListenAndServe(ctx context.Context, addr string, s *Server, ready func(url 
 	return nil
 }
 
-// Run is the `ramsso emulator` command: it starts an emulator for cfg on
-// addr (default DefaultAddr, loopback only), prints the URL to log, logs
-// one line per request there (never the assertion or credentials), and
-// returns when ctx ends.
+// Run is the `ramsso emulator` command: it starts an STS emulator for cfg
+// on addr (default DefaultAddr, loopback only) with the federation sign-in
+// emulator on the same listener at /federation, prints the URLs to log,
+// logs one line per request there (never the assertion or credentials),
+// and returns when ctx ends.
 func Run(ctx context.Context, addr string, cfg Config, log io.Writer) error {
 	s, err := New(cfg)
 	if err != nil {
@@ -86,9 +88,12 @@ func Run(ctx context.Context, addr string, cfg Config, log io.Writer) error {
 		log = io.Discard
 	}
 	s.SetLog(log)
-	return ListenAndServe(ctx, addr, s, func(url string) {
+	f := NewFederation(s.Issued)
+	f.SetLog(log)
+	return ListenAndServe(ctx, addr, s.Handler(f), func(url string) {
 		fmt.Fprintf(log, "ramsso STS emulator (AssumeRoleWithSAML %s) listening on %s\n", Version, url)
 		fmt.Fprintf(log, "use it with: ramsso assume --saml response.b64 --sts-endpoint %s\n", url)
+		fmt.Fprintf(log, "federation sign-in emulator at %s/federation (RAMSSO_SIGNIN_ENDPOINT=%s)\n", url, url)
 	})
 }
 
