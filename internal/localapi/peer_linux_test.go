@@ -7,12 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ramsso/ramsso/internal/testutil/asuser"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 )
@@ -45,45 +44,14 @@ func childPing(path string) string {
 // SO_PEERCRED check stands between nobody and the API (403, closed); with
 // the socket's own 0600 mode the kernel refuses the connect first.
 func TestOtherUIDRefused(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run a process as another user (CI runs as root)")
-	}
-	base, err := os.MkdirTemp("", "ramsso-peer-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(base) })
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(base, "localapi.test")
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	base, bin := asuser.Binary(t, "localapi.test")
 	home := filepath.Join(base, "home")
 	c := serve(t, home, &fake{})
 	if _, err := c.Ping(context.Background()); err != nil {
 		t.Fatalf("the owner cannot ping: %v", err)
 	}
 	sock := SocketPath(home)
-	as := func(uid uint32) string {
-		cmd := exec.Command(bin, "-test.run=^$")
-		cmd.Env = []string{envChild + "=" + sock}
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("child as uid %d: %v", uid, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	as := func(uid uint32) string { return asuser.Run(t, bin, uid, envChild+"="+sock) }
 	tests := []struct {
 		name     string
 		dir, soc os.FileMode
@@ -101,7 +69,7 @@ func TestOtherUIDRefused(t *testing.T) {
 			if err := os.Chmod(sock, tt.soc); err != nil {
 				t.Fatal(err)
 			}
-			if got := as(65534); got != tt.want {
+			if got := as(asuser.Nobody); got != tt.want {
 				t.Errorf("nobody got %q, want %q", got, tt.want)
 			}
 			// Control: the same child as root gets in whenever it can reach the socket.

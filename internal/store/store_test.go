@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ramsso/ramsso/internal/testutil/asuser"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -641,33 +642,7 @@ func TestFilePermissions(t *testing.T) {
 // test binary as nobody (65534); a control file shows that the child could
 // read a file that permissions allowed, so the test can fail.
 func TestOtherUserCannotRead(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("POSIX permissions")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run a process as another user (CI runs as root)")
-	}
-	base, err := os.MkdirTemp("", "ramsso-perm-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(base) })
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// A copy of the test binary that nobody may run.
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(base, "store.test")
-	data, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	base, bin := asuser.Binary(t, "store.test")
 	home := filepath.Join(base, "home")
 	st, err := Open(context.Background(), home, KindFile)
 	if err != nil {
@@ -682,14 +657,7 @@ func TestOtherUserCannotRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	readAs := func(path string) string {
-		cmd := exec.Command(bin, "-test.run=^$")
-		cmd.Env = []string{envChild + "=read", envPath + "=" + path}
-		cmd.SysProcAttr = nobody()
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("child as nobody: %v", err)
-		}
-		return string(out)
+		return asuser.Run(t, bin, asuser.Nobody, envChild+"=read", envPath+"="+path)
 	}
 	// Home as EnsureHome makes it: nobody cannot even enter it.
 	if got := readAs(creds); got != "DENIED" {
