@@ -98,11 +98,7 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 			return fmt.Errorf("no SAMLResponse: give --saml FILE, or pipe it in with --saml -")
 		}
 	}
-	data, err := readSAMLInput(in.SAMLFile, app.Stdin)
-	if err != nil {
-		return err
-	}
-	resp, err := saml.Decode(data)
+	resp, err := decodeSAMLInput(in.SAMLFile, app.Stdin)
 	if err != nil {
 		return err
 	}

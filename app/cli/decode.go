@@ -48,11 +48,7 @@ Signatures are reported as present or absent; STS verifies them.`,
 
 // DecodeCommand decodes a SAMLResponse and prints what it holds.
 func DecodeCommand(in DecodeInput, app *App) error {
-	data, err := readSAMLInput(in.File, app.Stdin)
-	var resp *saml.Response
-	if err == nil {
-		resp, err = saml.Decode(data)
-	}
+	resp, err := decodeSAMLInput(in.File, app.Stdin)
 	if err != nil {
 		if in.JSON {
 			ej := saml.NewErrorJSON(err)

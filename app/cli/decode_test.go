@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ramsso/ramsso/internal/saml"
 	"github.com/ramsso/ramsso/internal/testidp"
 )
 
@@ -51,7 +52,7 @@ func TestDecodeCommand(t *testing.T) {
 	if r = w.run("decode"); r.code == 0 || !strings.HasPrefix(r.stderr, "ramsso: ") || strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("bad xml: %d %q", r.code, r.stderr)
 	}
-	w.stdin = strings.Repeat("A", maxInput+10)
+	w.stdin = strings.Repeat("A", saml.MaxInputBytes+10)
 	if r = w.run("decode", "--json"); r.code == 0 || !strings.Contains(r.stdout, "too_large") {
 		t.Errorf("huge input: %d %.200s", r.code, r.stdout)
 	}
