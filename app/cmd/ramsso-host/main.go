@@ -23,29 +23,26 @@ func main() {
 // to the aliyun CLI's config file.
 func hooks() host.Hooks {
 	home, err := config.Home()
-	tray := func() (*localapi.Client, bool) {
-		if err != nil || !localapi.Running(home) {
-			return nil, false
-		}
-		return localapi.Dial(home), true
-	}
 	return host.Hooks{
 		StartTray: host.StartSiblingTray,
 		TrayAsker: func(ctx context.Context) (capture.Asker, bool) {
-			c, ok := tray()
-			if !ok {
+			if err != nil || !localapi.Running(home) {
 				return nil, false
 			}
-			return c, true
+			return localapi.Dial(home), true
 		},
+		// Notices need no liveness probe first: with no tray the call
+		// fails at once (ErrNotRunning) and a notice is best effort.
 		NotifyTray: func(ctx context.Context, s store.Session) {
-			if c, ok := tray(); ok {
+			if err == nil {
+				c := localapi.Dial(home)
 				defer c.Close()
 				_ = c.SessionChanged(ctx, localapi.Change{Profile: s.Profile, Reason: "added"})
 			}
 		},
 		ReportCapture: func(ctx context.Context, end host.CaptureEnd) {
-			if c, ok := tray(); ok {
+			if err == nil {
+				c := localapi.Dial(home)
 				defer c.Close()
 				_ = c.ReportCapture(ctx, captureReport(end))
 			}
