@@ -76,6 +76,12 @@ type Role struct {
 	// TrustedProviders, when not empty, lists the SAML provider ARNs the
 	// role's trust policy allows; others get 403 NoPermission.
 	TrustedProviders []string `json:"trustedProviders,omitempty"`
+	// TrustedRoles, when not empty, lists the role ARNs whose sessions
+	// (issued by this emulator) may AssumeRole this role; others get 403
+	// NoPermission. Empty: any session the emulator issued may.
+	TrustedRoles []string `json:"trustedRoles,omitempty"`
+	// ExternalID, when set, must be sent as AssumeRole's ExternalId.
+	ExternalID string `json:"externalId,omitempty"`
 }
 
 // Duration is a time.Duration that reads from JSON as a Go duration string

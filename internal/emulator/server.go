@@ -60,6 +60,7 @@ type Server struct {
 	used   map[string]time.Time // issuer + "\x00" + assertion ID -> expiry
 	log    io.Writer
 	issued sync.Map // AccessKeyId -> issuedCredentials (see federation_issued.go)
+	nonces map[string]time.Time // AccessKeyId + "\x00" + SignatureNonce -> first seen
 }
 
 // New checks cfg (reading certificate and metadata files) and returns a
@@ -139,7 +140,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	var (
-		res    *success
+		res    responder
+		id     *issuedCredentials
 		apiErr *apiError
 		form   url.Values
 	)
@@ -148,7 +150,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		form = r.URL.Query()
 	} else {
 		form = r.Form
-		res, apiErr = s.handle(r.Method, form)
+		res, id, apiErr = s.handle(r.Method, form)
 	}
 	xmlOut := strings.EqualFold(form.Get("Format"), "XML")
 	if apiErr != nil {
@@ -156,10 +158,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, apiErr, xmlOut)
 		return
 	}
-	res.RequestID = reqID
-	s.recordIssued(res.Credentials)
-	s.logf("%s %s %s role=%s -> 200 session=%s expires=%s", r.Method, form.Get("Action"), reqID, form.Get("RoleArn"),
-		res.AssumedRoleUser.AssumedRoleID, res.Credentials.Expiration)
+	res.setRequestID(reqID)
+	if id != nil {
+		s.issued.Store(id.accessKeyID, *id)
+		s.logf("%s %s %s role=%s -> 200 session=%s expires=%s", r.Method, form.Get("Action"), reqID, form.Get("RoleArn"),
+			id.assumedRoleID, id.expires.Format(time.RFC3339))
+	} else {
+		s.logf("%s %s %s -> 200", r.Method, form.Get("Action"), reqID)
+	}
 	writeBody(w, reqID, http.StatusOK, res, xmlOut)
 }
 
@@ -213,26 +219,56 @@ func (s *Server) logf(format string, a ...any) {
 	fmt.Fprintf(w, time.Now().UTC().Format(time.RFC3339)+" "+format+"\n", a...)
 }
 
-// handle checks the request in the order STS does: API, then parameters,
-// then entities, then the assertion.
-func (s *Server) handle(method string, f url.Values) (*success, *apiError) {
+// responder is a success answer that gets the request id.
+type responder interface{ setRequestID(string) }
+
+// handle checks the request in the order STS does: API, then (for the
+// signed APIs) the signature, then parameters, then entities, then the
+// assertion. It returns the answer and, when credentials were minted,
+// what to remember of them.
+func (s *Server) handle(method string, f url.Values) (responder, *issuedCredentials, *apiError) {
 	if method != http.MethodGet && method != http.MethodPost {
-		return nil, &apiError{Status: 405, Code: "UnsupportedHTTPMethod", Message: "Specified HTTP method " + method + " is not supported."}
+		return nil, nil, &apiError{Status: 405, Code: "UnsupportedHTTPMethod", Message: "Specified HTTP method " + method + " is not supported."}
 	}
-	switch a := f.Get("Action"); a {
+	action := f.Get("Action")
+	switch action {
 	case "":
-		return nil, &apiError{Status: 400, Code: "MissingParameter", Message: `The input parameter "Action" that is mandatory for processing this request is not supplied.`}
-	case "AssumeRoleWithSAML":
+		return nil, nil, mandatory("Action")
+	case "AssumeRoleWithSAML", "AssumeRole", "GetCallerIdentity":
 	default:
-		return nil, &apiError{Status: 404, Code: "InvalidAction.NotFound", Message: "Specified api is not found, please check your url and method."}
+		return nil, nil, &apiError{Status: 404, Code: "InvalidAction.NotFound", Message: "Specified api is not found, please check your url and method."}
 	}
 	switch v := f.Get("Version"); v {
 	case "":
-		return nil, &apiError{Status: 400, Code: "MissingParameter", Message: `The input parameter "Version" that is mandatory for processing this request is not supplied.`}
+		return nil, nil, mandatory("Version")
 	case Version:
 	default:
-		return nil, &apiError{Status: 400, Code: "InvalidVersion", Message: "Specified parameter Version is not valid."}
+		return nil, nil, &apiError{Status: 400, Code: "InvalidVersion", Message: "Specified parameter Version is not valid."}
 	}
+	if action == "AssumeRoleWithSAML" {
+		res, apiErr := s.handleSAML(f)
+		if apiErr != nil {
+			return nil, nil, apiErr
+		}
+		return res, identityOf(f.Get("RoleArn"), res.AssumedRoleUser, res.Credentials), nil
+	}
+	c, apiErr := s.authenticate(method, f)
+	if apiErr != nil {
+		return nil, nil, apiErr
+	}
+	if action == "GetCallerIdentity" {
+		return s.getCallerIdentity(c), nil, nil
+	}
+	res, id, apiErr := s.assumeRole(c, f)
+	if apiErr != nil {
+		return nil, nil, apiErr
+	}
+	return res, id, nil
+}
+
+// handleSAML checks an AssumeRoleWithSAML request (anonymous: the
+// assertion is the authentication).
+func (s *Server) handleSAML(f url.Values) (*success, *apiError) {
 	b64, providerArn, roleArn := f.Get("SAMLAssertion"), f.Get("SAMLProviderArn"), f.Get("RoleArn")
 	switch {
 	case b64 == "":
@@ -257,7 +293,7 @@ func (s *Server) handle(method string, f url.Values) (*success, *apiError) {
 		if len(pol) > 2048 {
 			return nil, &apiError{Status: 400, Code: "InvalidParameter.PolicySize", Message: "The max size of policy string is 2048."}
 		}
-		if !json.Valid([]byte(pol)) {
+		if !jsonValid(pol) {
 			return nil, &apiError{Status: 400, Code: "InvalidParameter.PolicyGrammar", Message: "Invalid Policy."}
 		}
 	}
@@ -371,16 +407,25 @@ type errorBody struct {
 	Recommend string   `json:"Recommend" xml:"Recommend"`
 }
 
+func (r *success) setRequestID(id string) { r.RequestID = id }
+
+func jsonValid(s string) bool { return json.Valid([]byte(s)) }
+
+// newCredentials mints a credential triple valid for dur seconds.
+func newCredentials(now time.Time, dur int) credentials {
+	return credentials{
+		AccessKeyID:     "STS.NT" + randomAlnum(23),
+		AccessKeySecret: randomAlnum(44),
+		SecurityToken:   securityToken(),
+		Expiration:      now.UTC().Add(time.Duration(dur) * time.Second).Format("2006-01-02T15:04:05Z"),
+	}
+}
+
 func newSuccess(a *assertion, roleArn string, dur int, now time.Time) *success {
 	m := roleArnRe.FindStringSubmatch(roleArn)
 	account, roleName := m[1], m[2]
 	return &success{
-		Credentials: credentials{
-			AccessKeyID:     "STS.NT" + randomAlnum(23),
-			AccessKeySecret: randomAlnum(44),
-			SecurityToken:   securityToken(),
-			Expiration:      now.UTC().Add(time.Duration(dur) * time.Second).Format("2006-01-02T15:04:05Z"),
-		},
+		Credentials: newCredentials(now, dur),
 		AssumedRoleUser: assumedRoleUser{
 			Arn:           "acs:ram::" + account + ":assumed-role/" + roleName + "/" + a.sessionName,
 			AssumedRoleID: roleID(roleArn) + ":" + a.sessionName,
