@@ -59,7 +59,7 @@ type Server struct {
 	faults []Fault
 	used   map[string]time.Time // issuer + "\x00" + assertion ID -> expiry
 	log    io.Writer
-	issued sync.Map // AccessKeyId -> issuedCredentials (see federation_issued.go)
+	issued sync.Map             // AccessKeyId -> issuedCredentials (see federation_issued.go)
 	nonces map[string]time.Time // AccessKeyId + "\x00" + SignatureNonce -> first seen
 }
 
