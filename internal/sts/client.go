@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
@@ -53,6 +54,9 @@ type Client struct {
 	backoff    time.Duration
 	timeout    time.Duration
 	sdk        *stssdk.Client
+	// newSigned builds an SDK client signing with given credentials, set
+	// up as sdk is (timeouts, proxy, no SDK retries).
+	newSigned func(cred *credentials.StsTokenCredential) (*stssdk.Client, error)
 	// sem serialises DoAction; an abandoned attempt (ctx done) keeps it
 	// until the SDK's own timeouts end it.
 	sem chan struct{}
@@ -118,25 +122,33 @@ func New(cfg Config) (*Client, error) {
 	if region != "" && !regionPattern.MatchString(region) {
 		region = ""
 	}
-	cl, err := stssdk.NewClientWithOptions(region, sc, &credentials.AccessKeyCredential{
+	build := func(cred auth.Credential) (*stssdk.Client, error) {
+		cl, err := stssdk.NewClientWithOptions(region, sc, cred)
+		if err != nil {
+			return nil, fmt.Errorf("set up the STS client: %w", err)
+		}
+		cl.SetConnectTimeout(c.connectTimeout())
+		cl.SetReadTimeout(c.timeout)
+		if proxy != "" {
+			cl.SetHttpsProxy(proxy)
+			cl.SetHttpProxy(proxy)
+		}
+		if isLoopback(host) {
+			// Like Go's ProxyFromEnvironment: never send a local emulator's
+			// traffic through a proxy (the SDK would, from HTTP_PROXY).
+			cl.SetNoProxy("^" + regexp.QuoteMeta(host) + "$")
+		}
+		return cl, nil
+	}
+	cl, err := build(&credentials.AccessKeyCredential{
 		AccessKeyId:     placeholderKey,
 		AccessKeySecret: placeholderKey,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("set up the STS client: %w", err)
-	}
-	cl.SetConnectTimeout(c.connectTimeout())
-	cl.SetReadTimeout(c.timeout)
-	if proxy != "" {
-		cl.SetHttpsProxy(proxy)
-		cl.SetHttpProxy(proxy)
-	}
-	if isLoopback(host) {
-		// Like Go's ProxyFromEnvironment: never send a local emulator's
-		// traffic through a proxy (the SDK would, from HTTP_PROXY).
-		cl.SetNoProxy("^" + regexp.QuoteMeta(host) + "$")
+		return nil, err
 	}
 	c.sdk = cl
+	c.newSigned = func(cred *credentials.StsTokenCredential) (*stssdk.Client, error) { return build(cred) }
 	return c, nil
 }
 
@@ -356,7 +368,11 @@ func ParseExpiration(s string) (time.Time, error) {
 // a plain error, with every text scrubbed of the assertion and of URLs
 // with query strings.
 func (c *Client) convertError(err error, req Request) error {
-	secrets := []string{req.SAMLAssertion}
+	return c.convertErrorScrubbing(err, []string{req.SAMLAssertion})
+}
+
+// convertErrorScrubbing is convertError removing the given secrets.
+func (c *Client) convertErrorScrubbing(err error, secrets []string) error {
 	var se *sdkerrors.ServerError
 	if errors.As(err, &se) {
 		ae := &APIError{
