@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -78,8 +79,18 @@ func ServeCommand(ctx context.Context, in ServeInput, app *App) error {
 		ln.Close()
 		return fmt.Errorf("listing sessions: %w", err)
 	}
+	listed := map[string]bool{}
 	for _, s := range list {
+		listed[s.Profile] = true
 		fmt.Fprintf(app.Stdout, "# %s (%s)\nexport ALIBABA_CLOUD_CREDENTIALS_URI=%s\n", s.Profile, s.RoleArn, state.URL(s.Profile))
+	}
+	if _, set, err := app.Settings(); err == nil {
+		for _, name := range sortedKeys(set.ChainedProfiles) {
+			if !listed[name] {
+				fmt.Fprintf(app.Stdout, "# %s (%s, chained from %s)\nexport ALIBABA_CLOUD_CREDENTIALS_URI=%s\n",
+					name, set.ChainedProfiles[name].RamRoleArn, set.ChainedProfiles[name].SourceProfile, state.URL(name))
+			}
+		}
 	}
 	if len(list) == 0 {
 		fmt.Fprintf(app.Stdout, "# no sessions yet; each profile will be at\nexport ALIBABA_CLOUD_CREDENTIALS_URI=%s\n", state.URL("PROFILE"))
@@ -96,8 +107,22 @@ func ServeCommand(ctx context.Context, in ServeInput, app *App) error {
 			}
 			return s, err
 		}}
+	if res, err := sessionResolver(ctx, app); err == nil {
+		srv.Resolve = res.Session
+		srv.Chained = func(p string) bool { _, ok := res.Chained(p); return ok }
+	}
 	if in.ready != nil {
 		in.ready(state)
 	}
 	return credserver.Serve(ctx, ln, srv)
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -9,36 +9,63 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ramsso/ramsso/internal/chain"
 	"github.com/ramsso/ramsso/internal/store"
+	"github.com/ramsso/ramsso/internal/sts"
 )
 
 // liveSession returns the profile's session with its secrets, or a clear
-// error when there is none or it has less than the expiry margin left.
+// error when there is none or it has less than the expiry margin left. A
+// chained profile is assumed from its source (which re-logs in once when
+// it must); an expired SAML session with a known IdP login URL opens it
+// (once across processes) and waits for the capture.
 func liveSession(ctx context.Context, app *App, profile string) (*store.Session, error) {
+	r, err := sessionResolver(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.Session(ctx, profile)
+	if _, chained := r.Chained(profile); !chained && errors.Is(err, store.ErrNotFound) {
+		return nil, noSessionError(ctx, r.Store, profile)
+	}
+	return s, err
+}
+
+// sessionResolver is the one way commands find credentials for a profile.
+func sessionResolver(ctx context.Context, app *App) (*chain.Resolver, error) {
+	_, set, err := app.Settings()
+	if err != nil {
+		return nil, err
+	}
 	st, err := app.Store(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s, err := st.Get(ctx, profile)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, noSessionError(ctx, st, profile)
-	}
+	m, merr := reloginManager(ctx, app)
+	return &chain.Resolver{
+		Store: st, Settings: set, Log: app.Stderr, Now: app.Now,
+		STS: func() (sts.Signer, error) { return stsSigner(app) },
+		Refresh: func(ctx context.Context, old *store.Session) (*store.Session, error) {
+			if merr != nil || m.LoginURL(old) == "" {
+				return nil, nil
+			}
+			return m.Refresh(ctx, old)
+		},
+	}, nil
+}
+
+// stsSigner is the STS client for the signed APIs (AssumeRole,
+// GetCallerIdentity), from the same settings as AssumeRoleWithSAML.
+func stsSigner(app *App) (sts.Signer, error) {
+	c, _, err := app.STSClient("", "")
 	if err != nil {
-		return nil, fmt.Errorf("read session %s: %w", profile, err)
+		return nil, err
 	}
-	if s.Credentials.Expired(app.now()) {
-		// A known IdP login URL: open it (once across processes) and wait
-		// for the capture to bring a fresh session.
-		if m, merr := reloginManager(ctx, app); merr == nil && m.LoginURL(s) != "" {
-			return m.Refresh(ctx, s)
-		}
-		when := "expired at " + fmtTime(s.Credentials.Expiration)
-		if app.now().Before(s.Credentials.Expiration) {
-			when = "expires at " + fmtTime(s.Credentials.Expiration) + ", too soon to use"
-		}
-		return nil, fmt.Errorf("session %s %s: log in to Alibaba Cloud through your IdP again (or run ramsso assume) to refresh it", profile, when)
+	sg, ok := c.(sts.Signer)
+	if !ok {
+		return nil, errors.New("this STS client cannot sign AssumeRole or GetCallerIdentity requests")
 	}
-	return s, nil
+	return sg, nil
 }
 
 func noSessionError(ctx context.Context, st store.Store, profile string) error {
@@ -83,9 +110,18 @@ func completeProfiles(app *App) func(*cobra.Command, []string, string) ([]string
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []string
+		seen := map[string]bool{}
 		for _, s := range list {
+			seen[s.Profile] = true
 			if strings.HasPrefix(s.Profile, toComplete) {
 				out = append(out, s.Profile+"\t"+s.RoleArn)
+			}
+		}
+		if _, set, err := app.Settings(); err == nil {
+			for name, def := range set.ChainedProfiles {
+				if !seen[name] && strings.HasPrefix(name, toComplete) {
+					out = append(out, name+"\t"+def.RamRoleArn+" (chained)")
+				}
 			}
 		}
 		sort.Strings(out)

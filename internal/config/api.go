@@ -56,6 +56,12 @@ type Settings struct {
 	AllowedExtensionIDs []string `json:"allowedExtensionIds,omitempty"`
 	// ConfigureCLI writes an aliyun CLI profile on every new session.
 	ConfigureCLI bool `json:"configureCli,omitempty"`
+	// ChainedProfiles defines profiles assumed (STS AssumeRole) from
+	// another profile's session, by name. See ChainedProfile.
+	ChainedProfiles map[string]ChainedProfile `json:"chainedProfiles,omitempty"`
+	// Regions maps a profile name or an account id to the region every
+	// output uses for it (ALIBABA_CLOUD_REGION_ID, the aliyun CLI profile).
+	Regions map[string]string `json:"regions,omitempty"`
 
 	// raw is the file as read, so keys this version does not know survive
 	// a Save.

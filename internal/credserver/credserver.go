@@ -112,6 +112,13 @@ type Server struct {
 	Refresh func(ctx context.Context, old *store.Session) (*store.Session, error)
 	// RefreshWait (DefaultRefreshWait when zero).
 	RefreshWait time.Duration
+	// Chained, when set, reports whether profile is a chained profile;
+	// those are answered by Resolve (bounded by RefreshWait) instead of
+	// the store.
+	Chained func(profile string) bool
+	// Resolve returns a live session for a chained profile, assuming it
+	// from its source profile when needed.
+	Resolve func(ctx context.Context, profile string) (*store.Session, error)
 	// Now is the clock; nil uses time.Now.
 	Now func() time.Time
 
@@ -160,6 +167,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if s.Chained != nil && s.Resolve != nil && s.Chained(profile) {
+		s.serveChained(w, r, profile)
+		return
+	}
 	sess, err := s.Store.Get(r.Context(), profile)
 	if errors.Is(err, store.ErrNotFound) {
 		http.NotFound(w, r)
@@ -177,6 +188,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		sess = fresh
+	}
+	c := sess.Credentials
+	writeJSON(w, http.StatusOK, success{Code: "Success", AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret,
+		SecurityToken: c.SecurityToken, Expiration: c.Expiration.UTC().Format(creds.TimeFormat)})
+}
+
+// serveChained answers for a chained profile: its cached session, or one
+// assumed now from its source. A source that must re-log in makes this
+// request fail after RefreshWait; the login goes on, and a later request
+// gets the fresh keys.
+func (s *Server) serveChained(w http.ResponseWriter, r *http.Request, profile string) {
+	wait := s.RefreshWait
+	if wait <= 0 {
+		wait = DefaultRefreshWait
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), wait)
+	defer cancel()
+	sess, err := s.Resolve(ctx, profile)
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, failure{Code: "SessionUnavailable",
+			Message: "ramsso: " + strings.Join(strings.Fields(err.Error()), " ")})
+		return
 	}
 	c := sess.Credentials
 	writeJSON(w, http.StatusOK, success{Code: "Success", AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret,

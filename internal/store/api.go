@@ -23,19 +23,22 @@ var ErrNotFound = errors.New("no such session")
 
 // Session is one profile's credentials and what ramsso knows about them.
 type Session struct {
-	Profile      string    `json:"profile"`
-	RoleArn      string    `json:"roleArn"`
-	ProviderArn  string    `json:"providerArn"`
-	AccountID    string    `json:"accountId"`
-	AccountAlias string    `json:"accountAlias,omitempty"`
-	RoleName     string    `json:"roleName"`
-	Site         string    `json:"site"`
-	Issuer       string    `json:"issuer"`
-	Subject      string    `json:"subject,omitempty"`
-	SessionName  string    `json:"sessionName,omitempty"`
-	Region       string    `json:"region,omitempty"`
-	Expiration   time.Time `json:"expiration"`
-	CreatedAt    time.Time `json:"createdAt"`
+	Profile      string `json:"profile"`
+	RoleArn      string `json:"roleArn"`
+	ProviderArn  string `json:"providerArn"`
+	AccountID    string `json:"accountId"`
+	AccountAlias string `json:"accountAlias,omitempty"`
+	RoleName     string `json:"roleName"`
+	Site         string `json:"site"`
+	Issuer       string `json:"issuer"`
+	Subject      string `json:"subject,omitempty"`
+	SessionName  string `json:"sessionName,omitempty"`
+	Region       string `json:"region,omitempty"`
+	// SourceProfile is set on a chained session (STS AssumeRole): the
+	// profile whose session signed it.
+	SourceProfile string    `json:"sourceProfile,omitempty"`
+	Expiration    time.Time `json:"expiration"`
+	CreatedAt     time.Time `json:"createdAt"`
 
 	// Credentials are the secrets; List leaves them empty.
 	Credentials creds.Credentials `json:"-"`
