@@ -20,6 +20,8 @@ import (
 type AssumeInput struct {
 	SAMLFile    string
 	Role        string
+	Roles       []string // --role given several times (Role is the one-role case)
+	AllRoles    bool
 	Duration    string
 	Profile     string
 	STSEndpoint string
@@ -45,6 +47,8 @@ The profile is named <account alias or id>-<role name> unless --profile says
 otherwise, and keeps its name on later logins.`,
 		Example: `  ramsso assume --saml response.b64
   ramsso assume --saml - --role prod/admin --duration 4h < response.b64
+  ramsso assume --saml response.b64 --role prod/admin --role dev/readonly
+  ramsso assume --saml response.b64 --all-roles
   ramsso assume --saml response.b64 --sts-endpoint http://127.0.0.1:8080 --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -53,7 +57,8 @@ otherwise, and keeps its name on later logins.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&in.SAMLFile, "saml", "", "file holding the SAMLResponse (- for stdin)")
-	f.StringVar(&in.Role, "role", "", "role ARN, ACCOUNT/ROLE or unique role name")
+	f.StringArrayVar(&in.Roles, "role", nil, "role ARN, ACCOUNT/ROLE or unique role name (repeat for several roles, each its own profile)")
+	f.BoolVar(&in.AllRoles, "all-roles", false, "assume every role the assertion allows, each as its own profile")
 	f.StringVar(&in.Duration, "duration", "", "session duration: seconds (3600) or a Go duration (1h); 15m to 12h")
 	f.StringVar(&in.Profile, "profile", "", "profile name to store the session under")
 	f.StringVar(&in.STSEndpoint, "sts-endpoint", "", "STS endpoint host or URL (env RAMSSO_STS_ENDPOINT)")
@@ -101,6 +106,12 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 	resp, err := decodeSAMLInput(in.SAMLFile, app.Stdin)
 	if err != nil {
 		return err
+	}
+	if len(in.Roles) == 1 && in.Role == "" {
+		in.Role = in.Roles[0]
+	}
+	if len(in.Roles) > 1 || in.AllRoles {
+		return assumeMany(ctx, in, app, resp, capture.Options{Duration: dur, Policy: policy})
 	}
 	role, err := chooseRole(resp, in.Role, set.AccountAliases, app)
 	if err != nil {

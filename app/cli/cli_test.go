@@ -52,12 +52,18 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
+	return newWorldWith(t, nil)
+}
+
+// newWorldWith is newWorld with the emulator's configuration changed by mod.
+func newWorldWith(t testing.TB, mod func(*emulator.Config)) *world {
+	t.Helper()
 	dir := t.TempDir()
 	idp, err := testidp.New("https://idp.example.com/app/ramsso")
 	if err != nil {
 		t.Fatal(err)
 	}
-	emu, err := emulator.New(emulator.Config{
+	cfg := emulator.Config{
 		Providers: []emulator.Provider{
 			{Arn: provider, Certificate: string(idp.CertPEM())},
 			{Arn: provider2, Certificate: string(idp.CertPEM())},
@@ -67,7 +73,11 @@ func newWorld(t testing.TB) *world {
 			{Arn: roleReadonly, MaxSessionDuration: 3600},
 			{Arn: roleDev, MaxSessionDuration: 7200},
 		},
-	})
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	emu, err := emulator.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

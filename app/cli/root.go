@@ -54,6 +54,7 @@ file), RAMSSO_STS_ENDPOINT, RAMSSO_NO_BROWSER, RAMSSO_PROXY.`,
 		configureInstallCommand(app),
 		configureDoctorCommand(app),
 		configureTrayCommand(app),
+		configureWhoamiCommand(app),
 	)
 	return root
 }
