@@ -25,10 +25,12 @@ func configureEmulatorCommand(app *App) *cobra.Command {
 	var in EmulatorInput
 	cmd := &cobra.Command{
 		Use:    "emulator [--init DIR | --config FILE] [--listen ADDR]",
-		Short:  "Run a local Alibaba Cloud STS emulator (AssumeRoleWithSAML) for trying ramsso out",
+		Short:  "Run a local Alibaba Cloud STS emulator (AssumeRoleWithSAML, AssumeRole, GetCallerIdentity) for trying ramsso out",
 		Hidden: true,
 		Long: `Run a local emulator of Alibaba Cloud STS's AssumeRoleWithSAML that verifies
-SAML signatures against the providers in its config file.
+SAML signatures against the providers in its config file, and of AssumeRole
+and GetCallerIdentity, which verify Alibaba's RPC signature made with the
+credentials the emulator issued (for chained profiles and ramsso whoami).
 
 --init DIR writes a demo IdP key and certificate, an emulator.json and a
 signed response.b64 into DIR, then serves. Make new responses with
