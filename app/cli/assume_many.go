@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ramsso/ramsso/internal/aliyuncfg"
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/saml"
 )
@@ -76,6 +77,11 @@ func assumeMany(ctx context.Context, in AssumeInput, app *App, resp *saml.Respon
 		}
 		fmt.Fprintf(app.Stderr, "ramsso: stored profile %s (%s), expires %s (in %s)\n",
 			s.Profile, label, fmtTime(s.Expiration), humanDuration(s.Expiration.Sub(app.now())))
+		if set.ConfigureCLI {
+			if _, err := aliyuncfg.ConfigureProfile(ctx, s, aliyuncfg.Options{Region: set.Region}); err != nil {
+				fmt.Fprintln(app.Stderr, "ramsso: warning: aliyun CLI profile not written: "+oneLine(err.Error()))
+			}
+		}
 		printed = append(printed, keys{s.Profile, s.RoleArn, s.Credentials.AccessKeyID, s.Credentials.AccessKeySecret,
 			s.Credentials.SecurityToken, s.Credentials.ExpirationString()})
 	}

@@ -201,3 +201,30 @@ func TestAssumeSeveralRolesReuseRefused(t *testing.T) {
 		t.Fatalf("stdout %s", r.stdout)
 	}
 }
+
+// TestDoctorChecksChains: doctor names a chained profile that cannot work.
+func TestDoctorChecksChains(t *testing.T) {
+	w := newWorld(t)
+	w.chainSettings(nil)
+	r := w.run("doctor", "--json")
+	var checks []Check
+	if err := json.Unmarshal([]byte(r.stdout), &checks); err != nil {
+		var wrapped struct{ Checks []Check }
+		if err2 := json.Unmarshal([]byte(r.stdout), &wrapped); err2 != nil {
+			t.Fatalf("doctor --json: %v: %s", err, r.stdout)
+		}
+		checks = wrapped.Checks
+	}
+	var loop, ok bool
+	for _, c := range checks {
+		if c.Name == "chained profile loop-a" && c.Status == CheckFail && strings.Contains(c.Detail, "cycle") {
+			loop = true
+		}
+		if c.Name == "chained profile dev-chained" {
+			ok = true // a good definition gets no line of its own
+		}
+	}
+	if !loop || ok {
+		t.Fatalf("checks: %+v", checks)
+	}
+}

@@ -110,6 +110,7 @@ func DoctorCommand(ctx context.Context, in DoctorInput, app *App) error {
 	d.checkStore(ctx, home, set)
 	d.checkTray(ctx, hostPath, home)
 	d.checkSTS(ctx, hostSet)
+	d.checkChains(set)
 	d.checkDebug()
 	d.checkAliyunConfig()
 	return d.report()

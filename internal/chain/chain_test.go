@@ -27,7 +27,7 @@ const (
 )
 
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	idp    *testidp.IdP
 	emu    *emulator.Server
 	client *sts.Client
@@ -35,7 +35,7 @@ type rig struct {
 	logins int
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	idp, err := testidp.New("https://idp.example.com/saml")
 	if err != nil {
@@ -263,6 +263,38 @@ func TestSessionName(t *testing.T) {
 		got := chain.SessionName(config.ChainedProfile{RamSessionName: tt.fixed}, &store.Session{SessionName: tt.saml})
 		if got != tt.want || !sts.RoleSessionNameRule.MatchString(got) {
 			t.Errorf("SessionName(%q, %q) = %q, want %q", tt.saml, tt.fixed, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkChainedCached is a lookup of a chained profile whose session is
+// cached in the (file) store: what `ramsso process` pays after the first.
+func BenchmarkChainedCached(b *testing.B) {
+	r := newRig(b)
+	res := r.resolver(defs)
+	if _, err := res.Session(context.Background(), "spoke-deploy"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := res.Session(context.Background(), "spoke-deploy"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkChainedAssume makes the chained session anew each time: signed
+// AssumeRole through the V1 SDK against the emulator, and the store write.
+func BenchmarkChainedAssume(b *testing.B) {
+	r := newRig(b)
+	res := r.resolver(defs)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := r.st.Delete(context.Background(), "spoke-deploy"); err != nil && !errors.Is(err, store.ErrNotFound) {
+			b.Fatal(err)
+		}
+		if _, err := res.Session(context.Background(), "spoke-deploy"); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
