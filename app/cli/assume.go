@@ -134,6 +134,9 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 		fmt.Fprintln(app.Stderr, "ramsso: note: "+n)
 	}
 	s := out.Session
+	if r := set.RegionFor(s.Profile, s.AccountID); r != "" {
+		s.Region = r // the "regions" setting, as every other output uses it
+	}
 	fmt.Fprintf(app.Stderr, "ramsso: stored profile %s (%s), expires %s (in %s)\n",
 		s.Profile, capture.RoleLabel(role, set.AccountAliases), fmtTime(s.Expiration), humanDuration(s.Expiration.Sub(app.now())))
 	if set.ConfigureCLI {

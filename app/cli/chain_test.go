@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,6 +93,15 @@ func TestChainedProfileEndToEnd(t *testing.T) {
 	r = w.run("whoami", acct1+"-admin")
 	if r.code != 0 || !strings.Contains(r.stdout, "acs:ram::"+acct1+":assumed-role/admin/") || !strings.Contains(r.stdout, "expires") {
 		t.Errorf("whoami SAML: %s %s", r.stdout, r.stderr)
+	}
+
+	fed := emulator.NewFederation(w.emu.Issued)
+	fs := httptest.NewServer(fed)
+	defer fs.Close()
+	w.env["RAMSSO_SIGNIN_ENDPOINT"] = fs.URL
+	r = w.run("console", "dev-chained", "--print")
+	if r.code != 0 || !strings.HasPrefix(strings.TrimSpace(r.stdout), fs.URL+"/federation?") || !strings.Contains(r.stderr, roleDev) {
+		t.Fatalf("console: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 
 	r = w.run("list")
@@ -226,5 +236,19 @@ func TestDoctorChecksChains(t *testing.T) {
 	}
 	if !loop || ok {
 		t.Fatalf("checks: %+v", checks)
+	}
+}
+
+// TestRegionsSetting: the per-account region reaches assume --output env.
+func TestRegionsSetting(t *testing.T) {
+	w := newWorld(t)
+	w.writeSettings(map[string]any{"region": "cn-hangzhou", "regions": map[string]string{acct1: "cn-shanghai"}})
+	r := w.run("assume", "--saml", w.response(w.roles(roleValue(roleAdmin, provider))), "--output", "env")
+	if r.code != 0 || !strings.Contains(r.stdout, "ALIBABA_CLOUD_REGION_ID=cn-shanghai") {
+		t.Fatalf("assume --output env: %s %s", r.stdout, r.stderr)
+	}
+	r = w.run("env", acct1+"-admin", "--format", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"ALICLOUD_REGION": "cn-shanghai"`) {
+		t.Fatalf("env: %s %s", r.stdout, r.stderr)
 	}
 }
