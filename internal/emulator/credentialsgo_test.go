@@ -74,4 +74,3 @@ func TestAssumeRoleThroughCredentialsGo(t *testing.T) {
 		t.Fatalf("err = %v, want SignatureDoesNotMatch", err)
 	}
 }
-
