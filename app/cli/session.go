@@ -33,7 +33,7 @@ func liveSession(ctx context.Context, app *App, profile string) (*store.Session,
 
 // sessionResolver is the one way commands find credentials for a profile.
 func sessionResolver(ctx context.Context, app *App) (*chain.Resolver, error) {
-	_, set, err := app.Settings()
+	home, set, err := app.Settings()
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func sessionResolver(ctx context.Context, app *App) (*chain.Resolver, error) {
 	}
 	m, merr := reloginManager(ctx, app)
 	return &chain.Resolver{
-		Store: st, Settings: set, Log: app.Stderr, Now: app.Now,
+		Store: st, Settings: set, Log: app.Stderr, Now: app.Now, Home: home,
 		STS: func() (sts.Signer, error) { return stsSigner(app) },
 		Refresh: func(ctx context.Context, old *store.Session) (*store.Session, error) {
 			if merr != nil || m.LoginURL(old) == "" {

@@ -8,9 +8,12 @@ package chain
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -43,7 +46,14 @@ type Resolver struct {
 	Log io.Writer
 	// Now is the clock; nil uses time.Now.
 	Now func() time.Time
+	// Home, when set, is RAMSSO_HOME: making a chained session then holds
+	// a lock there, so processes asking at once make it once.
+	Home string
 }
+
+// lockWait bounds the wait for another process making the same chained
+// session (which may include its source's re-login).
+const lockWait = 3 * time.Minute
 
 // ExpiredError says a SAML session has expired and could not be refreshed.
 type ExpiredError struct {
@@ -168,6 +178,17 @@ func (r *Resolver) session(ctx context.Context, profile string) (*store.Session,
 	def, chained := r.Chained(profile)
 	if !chained {
 		return r.samlSession(ctx, profile)
+	}
+	if r.Home != "" {
+		if err := config.EnsureHome(r.Home); err != nil {
+			return nil, err
+		}
+		h := sha256.Sum256([]byte(profile))
+		unlock, err := config.LockFile(ctx, filepath.Join(r.Home, "chain-"+hex.EncodeToString(h[:8])+".lock"), false, lockWait)
+		if err != nil {
+			return nil, fmt.Errorf("chained profile %s: waiting for another ramsso making the same session: %w", profile, err)
+		}
+		defer unlock()
 	}
 	now := r.now()
 	cached, err := r.Store.Get(ctx, profile)

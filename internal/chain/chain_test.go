@@ -298,3 +298,43 @@ func BenchmarkChainedAssume(b *testing.B) {
 		}
 	}
 }
+
+// TestChainedOnceAcrossCallers: callers asking at once for an expired
+// chained session make it once (the lock under Home).
+func TestChainedOnceAcrossCallers(t *testing.T) {
+	r := newRig(t)
+	home := t.TempDir()
+	before := r.emu.Requests()
+	const n = 8
+	keys := make(chan string, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			res := r.resolver(defs)
+			res.Home = home
+			s, err := res.Session(context.Background(), "spoke-deploy")
+			if err != nil {
+				errs <- err
+				return
+			}
+			keys <- s.Credentials.AccessKeyID
+		}()
+	}
+	first := ""
+	for range n {
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case k := <-keys:
+			if first == "" {
+				first = k
+			}
+			if k != first {
+				t.Fatal("callers got different chained sessions")
+			}
+		}
+	}
+	if got := r.emu.Requests() - before; got != 1 {
+		t.Fatalf("%d STS requests, want 1", got)
+	}
+}

@@ -123,6 +123,12 @@ func HowToLogIn(profile string) string {
 // it returns. Without a login URL or a way to open a browser it fails at
 // once with advice.
 func (m *Manager) Refresh(ctx context.Context, old *store.Session) (*store.Session, error) {
+	if old.SourceProfile != "" {
+		// A chained session comes from its source, not from a capture: an
+		// intent for its role would never match an assertion.
+		return nil, fmt.Errorf("session %s is chained from %s: it is assumed again from %s by itself; to sign in again, refresh %s (ramsso login %s)",
+			old.Profile, old.SourceProfile, old.SourceProfile, old.SourceProfile, old.SourceProfile)
+	}
 	url := m.LoginURL(old)
 	if url == "" {
 		return nil, fmt.Errorf("session %s has expired and %w is configured for it: %s", old.Profile, ErrNoLoginURL, HowToLogIn(old.Profile))

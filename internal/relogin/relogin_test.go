@@ -194,3 +194,19 @@ func TestLoginURL(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// TestRefreshChainedSession: a chained session is never re-logged in
+// itself (no page opens, no intent); the error names its source.
+func TestRefreshChainedSession(t *testing.T) {
+	home, st := newStore(t)
+	now := time.Now()
+	s := session(now.Add(-2*time.Hour), now.Add(-time.Hour), "OLD")
+	s.Profile, s.SourceProfile, s.ProviderArn = "spoke-deploy", "acct-admin", ""
+	opened := false
+	m := &Manager{Home: home, Store: st, Settings: &config.Settings{IdPLoginURLs: map[string]string{issuer: login}},
+		Open: func(context.Context, string) error { opened = true; return nil }}
+	_, err := m.Refresh(context.Background(), &s)
+	if err == nil || !strings.Contains(err.Error(), "chained from acct-admin") || opened {
+		t.Fatalf("err = %v, opened = %v", err, opened)
+	}
+}
