@@ -50,24 +50,29 @@ func (p ChainedProfile) Duration() int {
 
 type chainedProfileJSON ChainedProfile
 
-// UnmarshalJSON reads a chained profile and remembers unknown keys.
-func (p *ChainedProfile) UnmarshalJSON(b []byte) error {
-	var v chainedProfileJSON
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
+// keepChainedExtras remembers, for each chained profile, the keys this
+// version does not know, so Save writes them back. (A custom
+// UnmarshalJSON would do it too, but would make JSON errors inside a
+// chained profile report offsets relative to that profile, not the file.)
+func (s *Settings) keepChainedExtras() {
+	var raw map[string]map[string]json.RawMessage
+	if json.Unmarshal(s.raw["chainedProfiles"], &raw) != nil {
+		return
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
+	known := jsonFields(reflect.TypeFor[chainedProfileJSON]())
+	for name, keys := range raw {
+		p, ok := s.ChainedProfiles[name]
+		if !ok {
+			continue
+		}
+		for k := range known {
+			delete(keys, k)
+		}
+		if len(keys) > 0 {
+			p.extra = keys
+			s.ChainedProfiles[name] = p
+		}
 	}
-	for k := range jsonFields(reflect.TypeFor[chainedProfileJSON]()) {
-		delete(raw, k)
-	}
-	*p = ChainedProfile(v)
-	if len(raw) > 0 {
-		p.extra = raw
-	}
-	return nil
 }
 
 // MarshalJSON writes a chained profile with the unknown keys it was read

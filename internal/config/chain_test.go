@@ -59,3 +59,15 @@ func TestChainedProfilesKeepUnknownKeys(t *testing.T) {
 		t.Errorf("empty optional keys written: %s", b)
 	}
 }
+
+func TestChainedProfileTypeErrorPosition(t *testing.T) {
+	home := t.TempDir()
+	in := "{\"region\": \"x\",\n\"chainedProfiles\": {\"a\": {\"source_profile\": \"b\",\n   \"duration_seconds\": \"2h\"}}}"
+	if err := os.WriteFile(Path(home), []byte(in), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(home)
+	if err == nil || !strings.Contains(err.Error(), "settings.json:3:") || !strings.Contains(err.Error(), "duration_seconds") || !strings.Contains(err.Error(), "must be a number") {
+		t.Fatalf("err = %v", err)
+	}
+}

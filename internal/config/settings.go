@@ -61,6 +61,7 @@ func parse(path string, data []byte) (*Settings, error) {
 		return nil, decodeError(path, data, err)
 	}
 	s.raw = raw
+	s.keepChainedExtras()
 	if err := s.validate(); err != nil {
 		return nil, fmt.Errorf("settings %s: %w: fix or delete the file", path, err)
 	}
