@@ -44,7 +44,12 @@ bring up a picker when a terminal is available, otherwise the command fails and
 lists them.
 
 The profile is named <account alias or id>-<role name> unless --profile says
-otherwise, and keeps its name on later logins.`,
+otherwise, and keeps its name on later logins.
+
+--role given several times, or --all-roles, assumes each role from the same
+assertion, each as its own profile. Whether STS accepts an assertion it has
+already exchanged is not documented: if it refuses, the roles left get one
+error and should be assumed from a fresh login.`,
 		Example: `  ramsso assume --saml response.b64
   ramsso assume --saml - --role prod/admin --duration 4h < response.b64
   ramsso assume --saml response.b64 --role prod/admin --role dev/readonly
