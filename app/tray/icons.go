@@ -4,19 +4,18 @@ package tray
 
 import (
 	"embed"
-
-	"fyne.io/fyne/v2"
 )
 
 //go:embed icons/*.png
 var iconFS embed.FS
 
-// IconResource is the tray icon for a state.
-func IconResource(i Icon) fyne.Resource {
+// IconPNG is the tray icon for a state, as PNG bytes (the one icon set both
+// the resident tray and the window process use).
+func IconPNG(i Icon) []byte {
 	name := "icons/" + i.String() + ".png"
 	data, err := iconFS.ReadFile(name)
 	if err != nil {
 		panic("tray: missing embedded " + name) // the embed pattern guarantees it
 	}
-	return fyne.NewStaticResource("ramsso-"+i.String()+".png", data)
+	return data
 }

@@ -1,13 +1,14 @@
-// Package tray is ramsso's desktop tray app (built into ramsso-tray with
-// Fyne): the sessions menu, the role picker, the settings window, the
-// clipboard and notifications, and the local API the host and CLI call.
+// Package tray holds the desktop tray's models and the protocol between
+// its two processes, without any UI toolkit: the sessions menu as data
+// (BuildMenu → MenuModel), the role picker's logic (PickerModel), the
+// question queue, the settings form, the icon set, and the window protocol
+// (Request/Event) the resident tray (app/tray/resident, fyne.io/systray, no
+// Fyne) speaks with the on-demand window process (app/tray/windows, Fyne).
 //
-// The shape follows Tailscale's systray: state lives in one place (Tray),
-// the menu is a thin view of it built by a plain function (BuildMenu) into
-// a data model (MenuModel) that is unit-tested without Fyne, and the Fyne
-// layer only renders that model and rebuilds it on every change. The
-// package never imports fyne.io/fyne/v2/app, so its tests run with Fyne's
-// test driver.
+// The shape follows Tailscale's systray: state lives in one place (the
+// resident), the menu is a thin view of it built by a plain function into
+// a data model that is unit-tested here, and each renderer (the D-Bus menu,
+// the sessions window, the screenshots) only draws that model.
 package tray
 
 import (

@@ -24,6 +24,9 @@ type askResult struct {
 // changes, including to nil when the queue empties.
 type Queue struct {
 	OnChange func(cur *Ask)
+	// OnLen, when set, is called (without the lock) whenever a question
+	// joins the queue, so the picker can say how many more wait.
+	OnLen func(n int)
 
 	mu      sync.Mutex
 	pending []*Ask
@@ -36,9 +39,12 @@ func (q *Queue) Ask(ctx context.Context, req capture.AskRequest) (capture.Answer
 	q.mu.Lock()
 	q.pending = append(q.pending, a)
 	first := len(q.pending) == 1
+	n := len(q.pending)
 	q.mu.Unlock()
 	if first {
 		q.changed()
+	} else if q.OnLen != nil {
+		q.OnLen(n)
 	}
 	select {
 	case r := <-a.done:

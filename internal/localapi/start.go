@@ -20,10 +20,44 @@ const TrayBinary = "ramsso-tray"
 // binary is installed.
 var ErrTrayMissing = errors.New("ramsso-tray is not installed")
 
+// TrayUIBinary is the base name of the tray's window process (the only
+// binary that links Fyne), installed beside ramsso-tray.
+const TrayUIBinary = "ramsso-tray-ui"
+
+// ErrTrayUIMissing is returned (wrapped) by FindTrayUI when no
+// ramsso-tray-ui binary is installed.
+var ErrTrayUIMissing = errors.New("ramsso-tray-ui is not installed")
+
 // FindTray returns the ramsso-tray next to the running executable, else
 // the one on PATH.
 func FindTray() (string, error) {
-	name := TrayBinary
+	return findBinary(TrayBinary, ErrTrayMissing)
+}
+
+// FindTrayUI returns the tray's window process next to the running
+// executable, else the one on PATH.
+func FindTrayUI() (string, error) {
+	return findBinary(TrayUIBinary, ErrTrayUIMissing)
+}
+
+// TrayUICommand is the command that starts the window process exe for
+// home: the resident tray gives it its stdin and stdout as the window
+// protocol's pipes. An activation token the resident was started with
+// (XDG_ACTIVATION_TOKEN on Wayland, DESKTOP_STARTUP_ID on X11) is passed
+// on once, so the first window may take the focus.
+func TrayUICommand(exe, home string) *exec.Cmd {
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), config.EnvHome+"="+home)
+	for _, k := range []string{"XDG_ACTIVATION_TOKEN", "DESKTOP_STARTUP_ID"} {
+		if v := os.Getenv(k); v != "" {
+			os.Unsetenv(k) // a token is good for one activation
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	return cmd
+}
+
+func findBinary(name string, missing error) (string, error) {
 	if runtime.GOOS == "windows" {
 		name += ".exe"
 	}
@@ -44,7 +78,7 @@ func FindTray() (string, error) {
 	if exe != "" {
 		where = "next to " + exe + " or on PATH"
 	}
-	return "", fmt.Errorf("%w: no %s %s (build it with `make build-tray`)", ErrTrayMissing, name, where)
+	return "", fmt.Errorf("%w: no %s %s (build it with `make build-tray`)", missing, name, where)
 }
 
 // StartTray starts the tray binary at exe for home, detached from the

@@ -1,9 +1,9 @@
-//go:build cgo || ci
-
-// Command ramsso-tray is ramsso's desktop tray app: the sessions menu, the
-// role picker and the settings window, and the local API the host and the
-// CLI call. One instance runs per RAMSSO_HOME; a second start brings the
-// first one's window forward and exits 0.
+// Command ramsso-tray is ramsso's resident desktop tray: the sessions menu
+// (fyne.io/systray: D-Bus StatusNotifierItem on Linux, no cgo), the local
+// API the host and the CLI call, notifications, expiry warnings and the
+// clipboard. The picker and the settings window run in ramsso-tray-ui,
+// started on demand. One instance runs per RAMSSO_HOME; a second start
+// brings the first one's window forward and exits 0.
 package main
 
 import (
@@ -13,32 +13,25 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"syscall"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
-	// Fyne drives fyne.io/systray itself (desktop.App.SetSystemTrayMenu;
-	// never systray.Run beside it); it is required directly so its version
-	// is pinned to the 1.12 line Fyne 2.7 is built against.
-	_ "fyne.io/systray"
+	"fyne.io/systray"
 
 	"github.com/ramsso/ramsso/app/tray"
+	"github.com/ramsso/ramsso/app/tray/resident"
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/localapi"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/version"
 )
 
-// EnvScreenshots names a directory that receives software-rendered PNGs of
-// the menu, the picker and the settings window (CI's screenshots).
-const EnvScreenshots = "RAMSSO_TRAY_SCREENSHOTS"
-
 func main() {
-	show := flag.String("show", "", "bring a window forward in the running tray: picker or settings")
+	show := flag.String("show", "", "bring a window forward in the running tray: picker, settings or sessions")
 	ver := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
 	if *ver {
@@ -84,52 +77,86 @@ func run(show string) error {
 		fmt.Fprintln(os.Stderr, n)
 	}
 
-	a := app.NewWithID("com.ramsso.tray")
-	a.SetIcon(tray.IconResource(tray.IconActive))
-	systemTray := hasTrayHost()
-	if !systemTray {
+	o := resident.Options{Home: home, Store: st, Logf: logf, Notifier: resident.DefaultNotifier(), Clipboard: resident.DefaultClipboard()}
+	if exe, err := os.Executable(); err == nil {
+		o.TrayExe = exe
+	}
+	if ui, err := localapi.FindTrayUI(); err == nil {
+		o.Windows = func() *exec.Cmd { return localapi.TrayUICommand(ui, home) }
+	} else {
+		logf("%v: role questions go to the extension's popup", err)
+	}
+	hasBus := hasTrayHost()
+	var menu *resident.SystrayMenu
+	if hasBus {
+		menu = &resident.SystrayMenu{}
+		o.Menu = menu
+	} else {
 		const msg = "no session bus (DBUS_SESSION_BUS_ADDRESS is unset), so no tray icon; the picker, the settings window and the local API still work"
 		fmt.Fprintln(os.Stderr, "ramsso-tray: "+msg)
 		logf("%s", msg) // started detached, stderr goes nowhere
 	}
-	t, err := tray.New(tray.Options{
-		Home: home, App: a, Store: st, SystemTray: systemTray,
-		ScreenshotDir: os.Getenv(EnvScreenshots), Logf: logf,
-	})
+	quit := make(chan struct{}, 1)
+	o.Quit = func() {
+		select {
+		case quit <- struct{}{}:
+		default:
+		}
+	}
+	r, err := resident.New(o)
 	if err != nil {
 		return err
+	}
+	if menu != nil {
+		menu.Do = func(a tray.Action) { r.Do(context.Background(), a) }
 	}
 	ln, err := localapi.Listen(home)
 	if err != nil {
 		return err
 	}
-	srv := localapi.NewServer(t)
+	srv := localapi.NewServer(r)
 	srv.Logf = logf
 	go func() {
 		if err := srv.Serve(ctx, ln); err != nil {
 			logf("%v", err)
 		}
 	}()
-	t.Start(ctx)
-	if show != "" {
-		_ = t.Show(ctx, localapi.Show{What: show})
-	}
 	go func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-		<-sig
-		fyne.Do(a.Quit)
+		select {
+		case <-sig:
+		case <-quit:
+		}
+		r.Close()
+		if hasBus {
+			systray.Quit()
+		} else {
+			cancel()
+		}
 	}()
-	logf("ramsso-tray %s serving %s (tray icon: %t)", version.Version, localapi.Address(home), systemTray)
-	a.Run()
+	logf("ramsso-tray %s serving %s (tray icon: %t)", version.Version, localapi.Address(home), hasBus)
+	start := func() {
+		r.Start(ctx)
+		if show != "" {
+			_ = r.Show(ctx, localapi.Show{What: show})
+		}
+	}
+	if hasBus {
+		// systray.Run exports the icon and the menu, then calls start.
+		systray.Run(start, nil)
+	} else {
+		start()
+		<-ctx.Done()
+	}
 	cancel()
 	return nil
 }
 
 // hasTrayHost says whether a system tray can be used. On Linux the tray
 // is a StatusNotifierItem on the session bus, and without a bus
-// fyne.io/systray panics when the app quits — so the tray menu is only set
-// when DBUS_SESSION_BUS_ADDRESS is set. macOS and Windows always have one.
+// fyne.io/systray panics when it quits — so the icon is only started when
+// DBUS_SESSION_BUS_ADDRESS is set. macOS and Windows always have one.
 func hasTrayHost() bool {
 	switch runtime.GOOS {
 	case "darwin", "windows":

@@ -1,4 +1,4 @@
-package tray
+package windows
 
 import (
 	"strconv"
@@ -10,13 +10,14 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/ramsso/ramsso/app/tray"
 	"github.com/ramsso/ramsso/internal/capture"
 )
 
 // PickerView is the role picker's widgets over a PickerModel. Keys: typing
 // filters, Up/Down move, Enter picks, Escape cancels.
 type PickerView struct {
-	Model *PickerModel
+	Model *tray.PickerModel
 	// OnPick and OnCancel report the person's decision.
 	OnPick   func(capture.Answer)
 	OnCancel func()
@@ -53,7 +54,7 @@ func (e *FilterEntry) TypedKey(k *fyne.KeyEvent) {
 }
 
 // NewPickerView builds the picker's widgets for m.
-func NewPickerView(m *PickerModel, now func() time.Time) *PickerView {
+func NewPickerView(m *tray.PickerModel, now func() time.Time) *PickerView {
 	v := &PickerView{Model: m, Now: now}
 	v.Filter = &FilterEntry{view: v}
 	v.Filter.ExtendBaseWidget(v.Filter)
@@ -93,14 +94,14 @@ func NewPickerView(m *PickerModel, now func() time.Time) *PickerView {
 		v.refresh()
 	}
 	var opts []string
-	for _, d := range Durations {
+	for _, d := range tray.Durations {
 		opts = append(opts, DurationLabel(d))
 	}
 	v.Duration = widget.NewSelect(opts, func(s string) {
 		if v.syncing {
 			return
 		}
-		for _, d := range Durations {
+		for _, d := range tray.Durations {
 			if DurationLabel(d) == s {
 				v.Model.SetDuration(d)
 			}
@@ -140,7 +141,7 @@ func NewPickerView(m *PickerModel, now func() time.Time) *PickerView {
 func (v *PickerView) Content() fyne.CanvasObject { return v.content }
 
 // Load shows a new question.
-func (v *PickerView) Load(m *PickerModel) {
+func (v *PickerView) Load(m *tray.PickerModel) {
 	v.Model = m
 	v.Issuer.SetText(m.Req.Issuer)
 	v.Subject.SetText(m.Req.Subject)
@@ -266,6 +267,6 @@ func DurationLabel(d time.Duration) string {
 	case d%time.Hour == 0:
 		return strconv.Itoa(int(d/time.Hour)) + " hours"
 	default:
-		return Countdown(d)
+		return tray.Countdown(d)
 	}
 }

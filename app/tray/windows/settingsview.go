@@ -1,4 +1,4 @@
-package tray
+package windows
 
 import (
 	"fyne.io/fyne/v2"
@@ -6,12 +6,14 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/ramsso/ramsso/app/tray"
 )
 
-// SettingsView is the settings window's widgets over a SettingsForm.
+// SettingsView is the settings window's widgets over a tray.SettingsForm.
 type SettingsView struct {
 	// OnSave gets the edited form; an error is shown in the window.
-	OnSave   func(SettingsForm) error
+	OnSave   func(tray.SettingsForm) error
 	OnCancel func()
 
 	Aliases           *widget.Entry
@@ -29,17 +31,17 @@ type SettingsView struct {
 	Save              *widget.Button
 
 	content fyne.CanvasObject
-	loaded  SettingsForm
+	loaded  tray.SettingsForm
 }
 
 // NewSettingsView builds the settings widgets showing f.
-func NewSettingsView(f SettingsForm) *SettingsView {
+func NewSettingsView(f tray.SettingsForm) *SettingsView {
 	v := &SettingsView{}
 	v.Aliases = widget.NewMultiLineEntry()
 	v.Aliases.SetPlaceHolder("1234567890123456 = prod")
 	v.Aliases.SetMinRowsVisible(3)
 	var opts []string
-	for _, d := range Durations {
+	for _, d := range tray.Durations {
 		opts = append(opts, DurationLabel(d))
 	}
 	v.DefaultDuration = widget.NewSelect(opts, nil)
@@ -102,7 +104,7 @@ func NewSettingsView(f SettingsForm) *SettingsView {
 func (v *SettingsView) Content() fyne.CanvasObject { return v.content }
 
 // Load shows f.
-func (v *SettingsView) Load(f SettingsForm) {
+func (v *SettingsView) Load(f tray.SettingsForm) {
 	v.loaded = f
 	v.Aliases.SetText(f.Aliases)
 	v.DefaultDuration.SetSelected(DurationLabel(f.DefaultDuration))
@@ -119,8 +121,8 @@ func (v *SettingsView) Load(f SettingsForm) {
 }
 
 // Form reads the widgets back.
-func (v *SettingsView) Form() SettingsForm {
-	f := SettingsForm{
+func (v *SettingsView) Form() tray.SettingsForm {
+	f := tray.SettingsForm{
 		Aliases:           v.Aliases.Text,
 		STSRegion:         v.STSRegion.Text,
 		STSEndpoint:       v.STSEndpoint.Text,
@@ -133,7 +135,7 @@ func (v *SettingsView) Form() SettingsForm {
 		StartAtLogin:      v.StartAtLogin.Checked,
 		DefaultDuration:   v.loaded.DefaultDuration, // a value the list does not offer stays
 	}
-	for _, d := range Durations {
+	for _, d := range tray.Durations {
 		if DurationLabel(d) == v.DefaultDuration.Selected {
 			f.DefaultDuration = d
 		}
