@@ -78,4 +78,3 @@ func TestSettingsForm(t *testing.T) {
 		})
 	}
 }
-

@@ -30,13 +30,13 @@ const (
 
 // Event types (window process → resident).
 const (
-	EvReady    = "ready"    // the window process runs
-	EvShown    = "shown"    // a window is on screen (Focused: it has the input focus)
-	EvAnswer   = "answer"   // the picker answered question Seq (Answer or Error)
-	EvSaved    = "saved"    // the settings were saved (the resident reloads them)
-	EvClosed   = "closed"   // Window was closed
-	EvAction   = "action"   // the sessions window asks for a menu action
-	EvLog      = "log"      // a line for the tray's log (never secrets)
+	EvReady    = "ready"  // the window process runs
+	EvShown    = "shown"  // a window is on screen (Focused: it has the input focus)
+	EvAnswer   = "answer" // the picker answered question Seq (Answer or Error)
+	EvSaved    = "saved"  // the settings were saved (the resident reloads them)
+	EvClosed   = "closed" // Window was closed
+	EvAction   = "action" // the sessions window asks for a menu action
+	EvLog      = "log"    // a line for the tray's log (never secrets)
 	ErrCancel  = "cancelled"
 	ErrExpired = "expired"
 )

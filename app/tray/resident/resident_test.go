@@ -282,7 +282,10 @@ func TestHostTrayEmulator(t *testing.T) {
 	r.eventually("the window process to exit", func() bool { return r.res.WindowPID() == 0 })
 }
 
-func answerFile(t *testing.T, dir string, n int, script string) { t.Helper(); answer(t, dir, n, script) }
+func answerFile(t *testing.T, dir string, n int, script string) {
+	t.Helper()
+	answer(t, dir, n, script)
+}
 
 // TestAskQueueOverAPI: several hosts ask at once; the window process gets
 // one question at a time, in order, and a caller that gives up leaves the
