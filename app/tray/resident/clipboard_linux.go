@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"os"
 	"sync"
 	"time"
@@ -30,6 +32,8 @@ type X11Clipboard struct {
 	mu   sync.Mutex
 	stop func() // ends the current ownership
 }
+
+var quietXGB sync.Once
 
 // ErrNoDisplay is returned when no X display is there to own a selection.
 var ErrNoDisplay = errors.New("no X display (DISPLAY is unset): the tray cannot copy; use `ramsso env` in a terminal")
@@ -67,6 +71,7 @@ func (x *X11Clipboard) Copy(ctx context.Context, text string, secret bool, clear
 	if display == "" {
 		return ErrNoDisplay
 	}
+	quietXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) }) // it logs missing ~/.Xauthority to stderr
 	c, err := xgb.NewConnDisplay(display)
 	if err != nil {
 		return fmt.Errorf("connecting to X display %s: %w", display, err)
