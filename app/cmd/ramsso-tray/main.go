@@ -30,6 +30,11 @@ import (
 	"github.com/ramsso/ramsso/internal/version"
 )
 
+// EnvUIGrace overrides how long the window process outlives its last
+// window (a Go duration; default resident.DefaultGrace): the benchmark
+// sets it to measure cold and warm pickers.
+const EnvUIGrace = "RAMSSO_TRAY_UI_GRACE"
+
 func main() {
 	show := flag.String("show", "", "bring a window forward in the running tray: picker, settings or sessions")
 	ver := flag.Bool("version", false, "print the version and exit")
@@ -80,6 +85,11 @@ func run(show string) error {
 	o := resident.Options{Home: home, Store: st, Logf: logf, Notifier: resident.DefaultNotifier(), Clipboard: resident.DefaultClipboard()}
 	if exe, err := os.Executable(); err == nil {
 		o.TrayExe = exe
+	}
+	if v := os.Getenv(EnvUIGrace); v != "" {
+		if o.Grace, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("%s=%q: %w", EnvUIGrace, v, err)
+		}
 	}
 	if ui, err := localapi.FindTrayUI(); err == nil {
 		o.Windows = func() *exec.Cmd { return localapi.TrayUICommand(ui, home) }

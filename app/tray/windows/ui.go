@@ -339,8 +339,11 @@ func (u *UI) screenshot(name string, obj fyne.CanvasObject, size fyne.Size) {
 // atomically, so a watcher sees whole files).
 func Screenshot(path string, obj fyne.CanvasObject, size fyne.Size) error {
 	c := software.NewCanvas()
+	// Size the canvas first: a menu clamps its height to its canvas.
+	c.Resize(size)
 	c.SetContent(obj)
 	c.Resize(size)
+	obj.Refresh()
 	img := c.Capture()
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
