@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build release archives into dist/:
-#   ramsso-VERSION-linux-amd64.tar.gz   bin/ramsso, bin/ramsso-host, bin/ramsso-tray
-#                                       (when built), the extension packages, the
+#   ramsso-VERSION-linux-amd64.tar.gz   bin/ramsso, bin/ramsso-host, bin/ramsso-tray and
+#                                       bin/ramsso-tray-ui (when built), the extension packages, the
 #                                       .desktop file, icons and install.sh
 #   ramsso-VERSION-darwin-amd64.tar.gz, ramsso-VERSION-darwin-arm64.tar.gz,
 #   ramsso-VERSION-windows-amd64.zip    the cgo-free ramsso and ramsso-host
@@ -36,11 +36,13 @@ name="ramsso-$VERSION-linux-amd64"
 dir="$stage/$name"
 build linux amd64 "$dir"
 
-if [ "${DIST_TRAY:-1}" != 0 ] && [ ! -x bin/ramsso-tray ] && grep -q '^build-tray:' Makefile; then
+if [ "${DIST_TRAY:-1}" != 0 ] && { [ ! -x bin/ramsso-tray ] || [ ! -x bin/ramsso-tray-ui ]; } && grep -q '^build-tray:' Makefile; then
 	make build-tray || echo "dist: make build-tray failed; the tarball has no ramsso-tray" >&2
 fi
 if [ "${DIST_TRAY:-1}" != 0 ] && [ -x bin/ramsso-tray ]; then
 	cp bin/ramsso-tray "$dir/bin/ramsso-tray"
+	# The window process the resident tray starts on demand.
+	[ -x bin/ramsso-tray-ui ] && cp bin/ramsso-tray-ui "$dir/bin/ramsso-tray-ui"
 else
 	echo "dist: note: no bin/ramsso-tray (make build-tray builds it); the linux tarball ships without the tray" >&2
 fi

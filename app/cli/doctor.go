@@ -357,6 +357,7 @@ func (d *doctor) checkTray(ctx context.Context, hostPath, home string) {
 			"build it with `make build` (needs cgo and Fyne's dependencies)")
 		return
 	}
+	d.checkTrayParts(ctx, dir, home)
 	if TrayRunning != nil {
 		ok, err := TrayRunning(ctx, home)
 		switch {

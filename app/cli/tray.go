@@ -31,16 +31,16 @@ func configureTrayCommand(app *App) *cobra.Command {
 			return TrayCommand(cmd.Context(), in, app)
 		},
 	}
-	cmd.Flags().StringVar(&in.Show, "show", "", "window to bring forward: picker or settings")
+	cmd.Flags().StringVar(&in.Show, "show", "", "window to bring forward: picker, settings or sessions")
 	return cmd
 }
 
 // TrayCommand starts the tray or brings the running one forward.
 func TrayCommand(ctx context.Context, in TrayInput, app *App) error {
 	switch in.Show {
-	case "", "picker", "settings":
+	case "", "picker", "settings", "sessions":
 	default:
-		return fmt.Errorf("--show %q: use picker or settings", in.Show)
+		return fmt.Errorf("--show %q: use picker, settings or sessions", in.Show)
 	}
 	home, _, err := app.Settings()
 	if err != nil {
@@ -72,10 +72,14 @@ func TrayCommand(ctx context.Context, in TrayInput, app *App) error {
 	if err != nil {
 		return err
 	}
+	c := localapi.Dial(home)
+	defer c.Close()
 	if in.Show != "" {
-		c := localapi.Dial(home)
-		defer c.Close()
 		_ = c.Show(sctx, in.Show)
+	} else if st, err := c.Ping(sctx); err == nil && !st.Tray {
+		// No tray host shows the icon (stock GNOME, i3bar): the launcher
+		// opens the sessions window instead.
+		_ = c.Show(sctx, "sessions")
 	}
 	fmt.Fprintf(app.Stderr, "ramsso: the tray is running (pid %d)\n", pid)
 	return nil

@@ -13,7 +13,7 @@ func TestTrayCommandErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"bad --show", []string{"tray", "--show", "menu"}, nil, `--show "menu": use picker or settings`},
+		{"bad --show", []string{"tray", "--show", "menu"}, nil, `--show "menu": use picker, settings or sessions`},
 		{"no tray binary", []string{"tray"}, map[string]string{"PATH": "", "DISPLAY": ":99"}, "make build-tray"},
 		{"no display", []string{"tray"}, map[string]string{"DISPLAY": "", "WAYLAND_DISPLAY": ""}, "no display"},
 	}

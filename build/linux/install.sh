@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install ramsso from this unpacked release into PREFIX (default ~/.local):
-#   PREFIX/bin/ramsso, ramsso-host (and ramsso-tray when present),
+#   PREFIX/bin/ramsso, ramsso-host (and ramsso-tray, ramsso-tray-ui when present),
 #   PREFIX/share/applications/ramsso.desktop, PREFIX/share/icons/hicolor/…,
 #   PREFIX/share/ramsso/extension/ (the browser extension packages);
 # then runs `ramsso install` to register the native messaging host with
@@ -29,7 +29,7 @@ bindir="$PREFIX/bin"
 sharedir="$PREFIX/share"
 mkdir -p "$bindir" "$sharedir/applications" "$sharedir/ramsso"
 
-for b in ramsso ramsso-host ramsso-tray; do
+for b in ramsso ramsso-host ramsso-tray ramsso-tray-ui; do
 	if [ -f "$here/bin/$b" ]; then
 		# Copy then rename, so a running copy is never half-overwritten.
 		cp "$here/bin/$b" "$bindir/.$b.new"

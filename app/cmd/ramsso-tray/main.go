@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"fyne.io/systray"
+	"github.com/godbus/dbus/v5"
 
 	"github.com/ramsso/ramsso/app/tray"
 	"github.com/ramsso/ramsso/app/tray/resident"
@@ -101,6 +102,7 @@ func run(show string) error {
 	if hasBus {
 		menu = &resident.SystrayMenu{}
 		o.Menu = menu
+		o.TrayHost = watcherPresent
 	} else {
 		const msg = "no session bus (DBUS_SESSION_BUS_ADDRESS is unset), so no tray icon; the picker, the settings window and the local API still work"
 		fmt.Fprintln(os.Stderr, "ramsso-tray: "+msg)
@@ -173,6 +175,21 @@ func hasTrayHost() bool {
 		return true
 	}
 	return os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
+}
+
+// watcherPresent says whether a StatusNotifierWatcher (the desktop's
+// tray host: KDE, GNOME's AppIndicator extension, waybar…) is on the
+// session bus; without one fyne.io/systray only logs "failed to register".
+func watcherPresent() bool {
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		return false
+	}
+	var has bool
+	if err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.kde.StatusNotifierWatcher").Store(&has); err != nil {
+		return false
+	}
+	return has
 }
 
 // showRunning asks the running tray to come forward and returns.

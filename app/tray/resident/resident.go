@@ -66,6 +66,9 @@ type Options struct {
 	Grace time.Duration
 	// Menu renders the menu; nil: no tray icon (Status says so).
 	Menu MenuRenderer
+	// TrayHost says whether a tray host shows the icon (a
+	// StatusNotifierWatcher is on the bus); nil: it does when Menu is set.
+	TrayHost func() bool
 	// Notifier sends notifications; nil: they are only logged.
 	Notifier Notifier
 	// Clipboard copies; nil: copying fails with a clear error.
@@ -228,7 +231,12 @@ func (r *Resident) Menu() tray.MenuModel {
 
 // Status answers a ping.
 func (r *Resident) Status() localapi.Status {
-	return localapi.Status{Version: version.Version, PID: os.Getpid(), Tray: r.o.Menu != nil, PickerShownAt: r.PickerShownAt()}
+	return localapi.Status{Version: version.Version, PID: os.Getpid(), Tray: r.iconShown(), PickerShownAt: r.PickerShownAt()}
+}
+
+// iconShown says whether the menu is rendered and a tray host shows it.
+func (r *Resident) iconShown() bool {
+	return r.o.Menu != nil && (r.o.TrayHost == nil || r.o.TrayHost())
 }
 
 // PickerShownAt is when the picker last had the focus on screen.
@@ -343,11 +351,11 @@ func (r *Resident) LastCapture(context.Context) (*localapi.CaptureSummary, error
 }
 
 // Show brings a window forward: the picker when a question waits, the
-// sessions window for "sessions" (the launcher where no tray host shows
-// the icon), else the settings.
+// sessions window for "sessions" or when no tray host shows the icon (the
+// launcher's click), else the settings.
 func (r *Resident) Show(_ context.Context, s localapi.Show) error {
 	switch {
-	case s.What == "sessions":
+	case s.What == "sessions" || s.What == "" && r.queue.Current() == nil && !r.iconShown():
 		return r.windows.send(tray.Request{Type: tray.ReqSessions, Sessions: ptr(r.Menu())})
 	case s.What != "settings" && r.queue.Current() != nil:
 		r.windows.resendAsk()
