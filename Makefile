@@ -16,7 +16,7 @@ FUZZTIME  ?= 15s
 # Packages whose concurrency is tested under the race detector (needs cgo).
 RACE_PKGS := ./internal/store/... ./internal/config/... ./internal/sts/... ./internal/emulator/... \
              ./internal/capture/... ./internal/aliyuncfg/... ./internal/credserver/... ./internal/relogin/... \
-             ./host/... ./internal/browsers/... ./internal/localapi/...
+             ./host/... ./internal/browsers/... ./internal/localapi/... ./app/tray/resident/...
 # The tray's window process (Fyne, cgo) is tested by test-tray with Fyne's
 # software driver; everything else — the resident tray included — must
 # build and test without cgo.
