@@ -135,7 +135,7 @@ test-tray-race:
 
 screenshots: build-tray
 	LANG=C.UTF-8 RAMSSO_TRAY_BIN=$(CURDIR)/$(BIN)/ramsso-tray RAMSSO_SCREENSHOTS_OUT=$(CURDIR)/docs/img \
-	  $(TRAY_RUN) $(GO) test -count=1 -tags screenshots -run TestScreenshots -v ./app/cmd/ramsso-tray-ui
+	  $(TRAY_RUN) $(GO) test -count=1 -tags screenshots -run 'TestScreenshots|TestWindowDiesWithResident' -v ./app/cmd/ramsso-tray-ui
 
 bench-tray: build-tray
 	LANG=C.UTF-8 RAMSSO_TRAY_BIN=$(CURDIR)/$(BIN)/ramsso-tray \

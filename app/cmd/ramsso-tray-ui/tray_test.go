@@ -540,3 +540,36 @@ func writePNG(t *testing.T, path string, img image.Image) {
 		t.Fatal(err)
 	}
 }
+
+// TestWindowDiesWithResident: the resident is killed (no clean shutdown)
+// while the picker shows; the window process goes with it.
+func TestWindowDiesWithResident(t *testing.T) {
+	home := seed(t, nil)
+	p := start(t, home)
+	idp, err := testidp.New(issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64, err := idp.Response(testidp.Options{Roles: roles, Lifetime: 5 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := saml.Decode([]byte(b64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_, _ = p.client.AskRole(context.Background(), capture.AskRequest{ID: "x", Issuer: resp.Issuer, Roles: resp.Roles, AssertionExpires: resp.NotOnOrAfter})
+	}()
+	var ui int
+	waitFor(t, "the window process", 20*time.Second, func() bool { ui = p.uiPID(); return ui != 0 })
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Wait()
+	waitFor(t, "the window process to die with the resident", 10*time.Second, func() bool {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", ui))
+		// Gone, or a zombie waiting for init to reap it.
+		return err != nil || strings.Contains(string(b[strings.LastIndexByte(string(b), ')'):]), ") Z")
+	})
+}
