@@ -211,13 +211,7 @@ func (d *doctor) checkManifests() string {
 		for _, n := range t.Sandbox {
 			d.add(name, CheckWarn, n, "see the note; a non-sandboxed browser package avoids this")
 		}
-		for _, n := range t.Notes {
-			if n.Warn {
-				d.add(name, CheckWarn, n.Text, n.Fix)
-			} else {
-				d.add(name, CheckOK, n.Text, "")
-			}
-		}
+		d.addNotes(name, t.Notes)
 		if t.Found == "" && len(t.Sandbox) > 0 && d.in.Browser == "" {
 			continue
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -136,17 +135,6 @@ func resolveHostPath(flag string) (string, error) {
 		return "", fmt.Errorf("%s is not an executable file: run `chmod 755 %s` or pass --host PATH", abs, abs)
 	}
 	return abs, nil
-}
-
-// printNotes shows a target's notes: "i" explains, "!" asks for a fix.
-func printNotes(out io.Writer, notes []browsers.Note) {
-	for _, n := range notes {
-		if n.Warn {
-			fmt.Fprintf(out, "! %s: %s\n", n.Text, n.Fix)
-		} else {
-			fmt.Fprintf(out, "i %s\n", n.Text)
-		}
-	}
 }
 
 // InstallCommand writes or removes the host manifests.
