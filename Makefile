@@ -2,7 +2,7 @@
 #   make run    build everything, register the browser host (ramsso install)
 #               and start the tray
 #   make test   lint + every test: unit, race, fuzz, keyring (real
-#               gnome-keyring), real headless Chromium with the extension,
+#               gnome-keyring), real headless Chromium and Firefox with the extension,
 #               the Fyne tray under Xvfb, the extension's Node tests and lint
 
 GO        ?= go
