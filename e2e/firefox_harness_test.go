@@ -298,8 +298,8 @@ func (f *fox) start(profile string) {
 	var ws string
 	select {
 	case ws = <-f.out.ws:
-	case <-time.After(30 * time.Second):
-		t.Fatal("Firefox did not start WebDriver BiDi within 30 s")
+	case <-time.After(60 * time.Second):
+		t.Fatal("Firefox did not start WebDriver BiDi within 60 s")
 	}
 	if f.bidi, err = dialBiDi(f.ctx, ws); err != nil {
 		t.Fatal(err)
