@@ -2,7 +2,7 @@
 #   make run    build everything, register the browser host (ramsso install)
 #               and start the tray
 #   make test   lint + every test: unit, race, fuzz, keyring (real
-#               gnome-keyring), real headless Chromium with the extension,
+#               gnome-keyring), real headless Chromium and Firefox with the extension,
 #               the Fyne tray under Xvfb, the extension's Node tests and lint
 
 GO        ?= go
@@ -141,10 +141,11 @@ bench-tray: build-tray
 	LANG=C.UTF-8 RAMSSO_TRAY_BIN=$(CURDIR)/$(BIN)/ramsso-tray \
 	  $(TRAY_RUN) $(GO) test -count=1 -tags screenshots -run TestIdleMemory -v ./app/cmd/ramsso-tray-ui
 
-# End-to-end tests in a real headless Chromium (Debian's chromium): the
-# built extension, ramsso-host, the STS emulator, a test IdP page and a
+# End-to-end tests in a real headless Chromium (Debian's chromium) and a
+# real headless Firefox (Debian's firefox-esr, driven over WebDriver BiDi):
+# the built extension, ramsso-host, the STS emulator, a test IdP page and a
 # stand-in for Alibaba's sign-in hosts. RAMSSO_E2E=1 makes a missing
-# Chromium a failure instead of a skip. `make demo` walks the same path for
+# browser a failure instead of a skip. `make demo` walks the same path for
 # a newcomer without an Alibaba Cloud account (DEMO_FLAGS=--headless runs it
 # unattended; without a display it is headless anyway).
 .PHONY: e2e demo

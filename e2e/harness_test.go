@@ -64,7 +64,8 @@ func run(m *testing.M) int {
 			chromiumPath, chromiumErr = "", err
 		}
 	}
-	if chromiumErr != nil {
+	firefoxPath, firefoxErr = findFirefox()
+	if chromiumErr != nil && firefoxErr != nil {
 		// Each test decides whether that is a skip or a failure.
 		return m.Run()
 	}
@@ -90,6 +91,9 @@ func run(m *testing.M) int {
 	extensionDir, err = filepath.Abs(filepath.Join("..", "extension", "build", "chrome"))
 	if err == nil {
 		_, err = os.Stat(filepath.Join(extensionDir, "manifest.json"))
+	}
+	if firefoxExtDir, _ = filepath.Abs(filepath.Join("..", "extension", "build", "firefox")); err == nil {
+		_, err = os.Stat(filepath.Join(firefoxExtDir, "manifest.json"))
 	}
 	if err != nil {
 		mk := exec.Command("make", "-C", filepath.Join("..", "extension"), "build")
@@ -135,6 +139,9 @@ type world struct {
 	rig     *demo.Rig
 	browser context.Context // chromedp browser context (first tab)
 	t0      time.Time       // the emulator's frozen clock
+	// popupDump, when set, describes the popup for failure messages
+	// instead of opening it in Chromium (the Firefox tests).
+	popupDump func() string
 }
 
 type worldOptions struct {
@@ -444,6 +451,9 @@ func (w *world) popup() context.Context {
 
 // popupState is the popup's text, for failure messages.
 func (w *world) popupState() string {
+	if w.popupDump != nil {
+		return w.popupDump()
+	}
 	ctx, cancel := chromedp.NewContext(w.browser)
 	defer cancel()
 	ctx, cancelT := context.WithTimeout(ctx, 5*time.Second)

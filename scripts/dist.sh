@@ -5,6 +5,7 @@
 #                                       .desktop file, icons and install.sh
 #   ramsso-VERSION-darwin-amd64.tar.gz, ramsso-VERSION-darwin-arm64.tar.gz,
 #   ramsso-VERSION-windows-amd64.zip    the cgo-free ramsso and ramsso-host
+#   ramsso-VERSION-firefox.xpi         the Firefox add-on (also inside the linux tarball)
 #   SHA256SUMS
 # Environment: VERSION, GO, DIST_TRAY=0 (never build the tray),
 # DIST_EXTENSION=0 (skip the extension), DIST_OTHER_OS=0 (linux only).
@@ -49,9 +50,12 @@ fi
 
 if [ "${DIST_EXTENSION:-1}" != 0 ] && command -v node >/dev/null 2>&1 && make -C extension build >/dev/null; then
 	mkdir -p "$dir/extension"
-	for z in extension/build/*.zip; do
+	for z in extension/build/*.zip extension/build/*.xpi; do
 		[ -f "$z" ] && cp "$z" "$dir/extension/"
 	done
+	# The Firefox add-on on its own (gecko id ramsso@ramsso.dev): what a
+	# Firefox user downloads, or what goes to addons.mozilla.org for signing.
+	[ -f extension/build/ramsso.xpi ] && cp extension/build/ramsso.xpi "$OUT/ramsso-$VERSION-firefox.xpi" && echo "dist: $OUT/ramsso-$VERSION-firefox.xpi"
 	# The unpacked Chrome build keeps the pinned key, so its id matches the
 	# host manifest's allowed_origins: load it with "Load unpacked".
 	[ -d extension/build/chrome ] && cp -R extension/build/chrome "$dir/extension/chrome-unpacked"

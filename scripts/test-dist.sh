@@ -34,6 +34,8 @@ if command -v desktop-file-validate >/dev/null 2>&1; then
 fi
 if [ -d "$pkg/extension" ]; then
 	[ -f "$prefix/share/ramsso/extension/chrome-store.zip" ] || fail "install.sh did not install the extension packages"
+	[ -f "$prefix/share/ramsso/extension/ramsso.xpi" ] || fail "install.sh did not install the Firefox add-on (ramsso.xpi)"
+	[ -s "dist/ramsso-$version-firefox.xpi" ] || fail "make dist did not produce dist/ramsso-$version-firefox.xpi"
 fi
 "$prefix/bin/ramsso" --version | grep -q "$version" || fail "installed ramsso does not report version $version"
 grep -q "is not on your PATH" "$work/install.log" || fail "install.sh did not warn that PREFIX/bin is off PATH"

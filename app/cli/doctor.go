@@ -211,6 +211,7 @@ func (d *doctor) checkManifests() string {
 		for _, n := range t.Sandbox {
 			d.add(name, CheckWarn, n, "see the note; a non-sandboxed browser package avoids this")
 		}
+		d.addNotes(name, t.Notes)
 		if t.Found == "" && len(t.Sandbox) > 0 && d.in.Browser == "" {
 			continue
 		}

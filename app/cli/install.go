@@ -33,7 +33,13 @@ found, per user, so the ramsso extension can reach ramsso-host; --uninstall
 removes the manifests ramsso wrote (and nothing else).
 
 Browsers: ` + strings.Join(browsers.IDs(), ", ") + `. With --user-data-dir (a Chrome-family
-browser started with --user-data-dir=DIR) the manifest goes to DIR/NativeMessagingHosts/.`,
+browser started with --user-data-dir=DIR) the manifest goes to DIR/NativeMessagingHosts/.
+
+Firefox (the .deb, the Snap and the Flatpak alike) gets its manifest in
+~/.mozilla/native-messaging-hosts/, even when its profiles live in
+~/.config/mozilla: the Snap reaches ramsso-host through the WebExtensions
+portal (it asks once whether Firefox may start it), the Flatpak (Firefox 157
+and later) through xdg-native-messaging-proxy.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return InstallCommand(cmd.Context(), in, app)
@@ -85,7 +91,7 @@ func installTargets(app *App, browser, userDataDir string) ([]browsers.Target, e
 		}
 		for _, d := range browsers.Detect(env) {
 			if d.Spec.ID == spec.ID {
-				t.Found, t.Sandbox = d.Found, d.Sandbox
+				t.Found, t.Sandbox, t.Notes = d.Found, d.Sandbox, d.Notes
 			}
 		}
 		return []browsers.Target{t}, nil
@@ -178,6 +184,7 @@ func InstallCommand(ctx context.Context, in InstallInput, app *App) error {
 		for _, n := range t.Sandbox {
 			fmt.Fprintf(out, "! %s\n", n)
 		}
+		printNotes(out, t.Notes)
 		if t.Found == "" && len(t.Sandbox) > 0 && in.Browser == "" {
 			continue // only the sandboxed install exists: the note says what to do
 		}

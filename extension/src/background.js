@@ -87,3 +87,8 @@ async function updateBadge() {
 }
 
 void manager.start().then(updateBadge);
+
+// One line per start of the worker / event page (nothing secret): how a
+// cold start after the browser suspended it can be seen in the browser's
+// output (the Firefox end-to-end tests count these).
+console.info('ramsso: background started');

@@ -133,6 +133,14 @@ describe('build output', () => {
     assert.equal(zipM.browser_specific_settings.gecko.id, GECKO_ID);
   });
 
+  it('ramsso.xpi is the firefox zip, with the stable gecko id', () => {
+    const xpi = readFileSync(join(out, 'ramsso.xpi'));
+    assert.deepEqual(xpi, readFileSync(join(out, 'firefox.zip')));
+    const m = JSON.parse(unzip(xpi).get('manifest.json').toString());
+    assert.equal(m.browser_specific_settings.gecko.id, 'ramsso@ramsso.dev');
+    assert.equal('key' in m, false);
+  });
+
   it('ids.json pins allowed_origins and allowed_extensions', () => {
     const ids = JSON.parse(readFileSync(join(out, 'ids.json'), 'utf8'));
     const id = readFileSync(join(root, 'EXTENSION_ID'), 'utf8').trim();

@@ -1,7 +1,8 @@
 // Builds every package from src/ (no bundler: the sources are the package).
 //   build/chrome/            unpacked, with the pinned `key`
 //   build/chrome-store.zip   the same without `key` (the Web Store rejects it)
-//   build/firefox/ + build/firefox.zip
+//   build/firefox/ + build/firefox.zip, and the same bytes as
+//   build/ramsso.xpi         what Firefox installs (gecko id ramsso@ramsso.dev)
 //   build/ids.json           extension ids for the host manifest
 // Usage: node tools/build.mjs [--out DIR]
 
@@ -69,5 +70,8 @@ archive(join(out, 'chrome-store.zip'), chromeManifest({ version }));
 const ff = firefoxManifest({ version });
 emit(join(out, 'firefox'), ff);
 archive(join(out, 'firefox.zip'), ff);
+// An XPI is the zip under the name Firefox's "Install Add-on From File"
+// and AMO's signing expect.
+cpSync(join(out, 'firefox.zip'), join(out, 'ramsso.xpi'));
 writeFileSync(join(out, 'ids.json'), `${JSON.stringify(idsJson(id), null, 2)}\n`);
 console.log(`build: ramsso extension ${version} → ${relative(process.cwd(), out) || '.'}/ (chrome id ${id})`);

@@ -129,6 +129,9 @@ type Env struct {
 	// LocalAppData is %LOCALAPPDATA% on Windows (manifests are stored
 	// there and the registry points at them).
 	LocalAppData string
+	// Root is where system files (/snap/bin, /usr/share/dbus-1) are
+	// looked up; "" means "/". Tests point it at a fake tree.
+	Root string
 }
 
 // Target is where one browser (or one user data dir) reads ramsso's
@@ -142,8 +145,13 @@ type Target struct {
 	RegistryKey string
 	// Found says how the browser was detected ("" when named explicitly).
 	Found string
-	// Sandbox notes for Snap/Flatpak installs of this browser.
+	// Sandbox notes for Snap/Flatpak installs of this browser that keep
+	// it from reaching the host.
 	Sandbox []string
+	// Notes explain how this install reaches the host (Firefox's Snap
+	// portal, Flatpak proxy, ~/.config/mozilla); they do not stop
+	// `ramsso install` from writing the manifest.
+	Notes []Note
 	// UserDataDir is set for --user-data-dir targets.
 	UserDataDir string
 }
@@ -211,8 +219,12 @@ func Detect(env Env) []Target {
 		if err != nil {
 			continue
 		}
-		t.Found = foundBy(spec, env)
-		t.Sandbox = sandboxNotes(spec, env)
+		if spec.Family == Firefox && (env.GOOS == "linux" || env.GOOS == "") {
+			t.Found, t.Notes = firefoxLinux(spec, env)
+		} else {
+			t.Found = foundBy(spec, env)
+			t.Sandbox = sandboxNotes(spec, env)
+		}
 		if t.Found != "" || len(t.Sandbox) > 0 {
 			out = append(out, t)
 		}
