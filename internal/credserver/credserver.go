@@ -73,11 +73,10 @@ func LoadState(ctx context.Context, home string, port int) (State, error) {
 	}
 	changed := false
 	if st.Token == "" {
-		var t [32]byte
-		if _, err := rand.Read(t[:]); err != nil {
-			return State{}, fmt.Errorf("making a token: %w", err)
+		if st.Token, err = NewToken(); err != nil {
+			return State{}, err
 		}
-		st.Token, changed = base64.RawURLEncoding.EncodeToString(t[:]), true
+		changed = true
 	}
 	if port > 0 && port != st.Port {
 		st.Port, changed = port, true
@@ -96,6 +95,30 @@ func LoadState(ctx context.Context, home string, port int) (State, error) {
 		}
 	}
 	return st, nil
+}
+
+// NewToken returns a fresh random URL-safe token (256 bits).
+func NewToken() (string, error) {
+	var t [32]byte
+	if _, err := rand.Read(t[:]); err != nil {
+		return "", fmt.Errorf("making a token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(t[:]), nil
+}
+
+// ListenEphemeral opens 127.0.0.1 on a port the kernel picks and returns
+// the listener with a State holding that port and a fresh token: a server
+// for one child's lifetime (ramsso exec --server), nothing remembered.
+func ListenEphemeral() (net.Listener, State, error) {
+	tok, err := NewToken()
+	if err != nil {
+		return nil, State{}, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, State{}, fmt.Errorf("listening on 127.0.0.1: %w", err)
+	}
+	return ln, State{Port: ln.Addr().(*net.TCPAddr).Port, Token: tok}, nil
 }
 
 // URL is the credentials URI for profile.
@@ -121,6 +144,9 @@ type Server struct {
 	Resolve func(ctx context.Context, profile string) (*store.Session, error)
 	// Now is the clock; nil uses time.Now.
 	Now func() time.Time
+	// Only, when set, is the one profile served (ramsso exec --server):
+	// every other profile is a 404.
+	Only string
 
 	mu       sync.Mutex
 	inflight map[string]chan struct{}
@@ -158,7 +184,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, profile, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.State.Token)) != 1 || profile == "" || strings.Contains(profile, "/") {
+	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.State.Token)) != 1 || profile == "" || strings.Contains(profile, "/") ||
+		(s.Only != "" && profile != s.Only) {
 		http.NotFound(w, r)
 		return
 	}
