@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ramsso/ramsso/internal/capture"
+	"github.com/ramsso/ramsso/internal/textsafe"
 )
 
 // PickerView is the role picker's widgets over a PickerModel. Keys: typing
@@ -142,8 +143,8 @@ func (v *PickerView) Content() fyne.CanvasObject { return v.content }
 // Load shows a new question.
 func (v *PickerView) Load(m *PickerModel) {
 	v.Model = m
-	v.Issuer.SetText(m.Req.Issuer)
-	v.Subject.SetText(m.Req.Subject)
+	v.Issuer.SetText(textsafe.Escape(m.Req.Issuer))
+	v.Subject.SetText(textsafe.Escape(m.Req.Subject))
 	v.Remember.SetChecked(m.Remember())
 	v.Error.SetText("")
 	v.syncing = true

@@ -27,6 +27,7 @@ import (
 	"github.com/ramsso/ramsso/internal/saml"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
+	"github.com/ramsso/ramsso/internal/textsafe"
 	"github.com/ramsso/ramsso/internal/version"
 )
 
@@ -746,7 +747,9 @@ func (t *Tray) notify(title, body string) {
 	on := t.settings.NotificationsEnabled()
 	t.mu.Unlock()
 	if on {
-		n := fyne.NewNotification(title, body)
+		// Titles and bodies carry profile, role and IdP names from
+		// unverified assertions.
+		n := fyne.NewNotification(textsafe.Escape(title), textsafe.Escape(body))
 		t.o.Do(func() { t.o.App.SendNotification(n) })
 	}
 }
