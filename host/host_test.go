@@ -482,6 +482,18 @@ func TestProcessErrors(t *testing.T) {
 				t.Errorf("exit %d", c.cmd.ProcessState.ExitCode())
 			}
 		}
+		// A 100 KB caller id is capped in the log and in the reply.
+		before, _ := os.ReadFile(filepath.Join(w.home, LogFile))
+		huge := "chrome-extension://" + strings.Repeat("a", 100*1024) + "/"
+		hc := w.spawn(huge)
+		if m := hc.next(); errCode(m) != CodeForbiddenOrigin || len(m["error"].(map[string]any)["message"].(string)) > 400 {
+			t.Fatalf("huge id reply: %.300v", m)
+		}
+		hc.waitExit(5 * time.Second)
+		after, _ := os.ReadFile(filepath.Join(w.home, LogFile))
+		if grown := len(after) - len(before); grown > 2048 {
+			t.Errorf("a 100 KB extension id grew the log by %d bytes", grown)
+		}
 		// started with no arguments: the user's own shell or script, not a browser
 		direct := w.spawn([]string{}...)
 		direct.send(map[string]any{"type": "ping"})

@@ -28,6 +28,7 @@ import (
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
 	"github.com/ramsso/ramsso/internal/textsafe"
+	"github.com/ramsso/ramsso/internal/urlcheck"
 	"github.com/ramsso/ramsso/internal/version"
 )
 
@@ -418,6 +419,9 @@ func (t *Tray) refreshSession(ctx context.Context, profile string) error {
 	st := capture.State{Home: t.o.Home, Now: t.o.Now}
 	if err := st.RecordIntent(ctx, capture.Intent{Profile: profile, RoleArn: sess.RoleArn, ProviderArn: sess.ProviderArn, Issuer: sess.Issuer}); err != nil {
 		return fmt.Errorf("recording the re-login: %w", err)
+	}
+	if err := urlcheck.Openable(login); err != nil {
+		return fmt.Errorf("IdP login URL for %s: %w", profile, err)
 	}
 	u, err := url.Parse(login)
 	if err != nil {
