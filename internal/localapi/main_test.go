@@ -18,6 +18,7 @@ import (
 const (
 	envChild    = "RAMSSO_LOCALAPI_TEST_SOCKET" // ping the socket as another user
 	envFakeTray = "RAMSSO_LOCALAPI_TEST_TRAY"   // act as a tray
+	envSquat    = "RAMSSO_LOCALAPI_TEST_SQUAT"  // listen where the tray would, as another user
 )
 
 func TestMain(m *testing.M) {
@@ -27,6 +28,9 @@ func TestMain(m *testing.M) {
 	}
 	if os.Getenv(envFakeTray) != "" {
 		os.Exit(fakeTray())
+	}
+	if path := os.Getenv(envSquat); path != "" {
+		os.Exit(squat(path))
 	}
 	os.Exit(m.Run())
 }
