@@ -44,4 +44,3 @@ func squat(path string) int {
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	return 0
 }
-
