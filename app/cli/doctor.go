@@ -243,6 +243,10 @@ func (d *doctor) checkHostBinary(ctx context.Context, hostPath, home string) {
 		d.add("host binary", CheckFail, "ramsso-host not found at "+hostPath, "run `make build` and `ramsso install`")
 		return
 	}
+	if err := config.CheckExecutable(hostPath); err != nil {
+		d.add("host binary", CheckFail, err.Error(), "reinstall ramsso where only you (or root) can write, then `ramsso install`")
+		return
+	}
 	start := time.Now()
 	pong, err := pingHost(ctx, hostPath, home, d.in.Timeout)
 	if err != nil {
@@ -356,6 +360,9 @@ func (d *doctor) checkTray(ctx context.Context, hostPath, home string) {
 		d.add("tray", CheckWarn, "ramsso-tray is not installed beside ramsso-host ("+p+"): roles are chosen in the extension's popup instead",
 			"build it with `make build` (needs cgo and Fyne's dependencies)")
 		return
+	}
+	if err := config.CheckExecutable(p); err != nil {
+		d.add("tray", CheckFail, err.Error()+" (the host starts it)", "reinstall ramsso where only you (or root) can write")
 	}
 	if TrayRunning != nil {
 		ok, err := TrayRunning(ctx, home)

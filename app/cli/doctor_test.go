@@ -265,3 +265,29 @@ func writeAliyun(t *testing.T, w *world, current string, profile map[string]any)
 		t.Fatal(err)
 	}
 }
+
+// TestInstallRefusesReplaceableHost: the browser runs the host binary, so
+// one that another user can replace is not registered, and doctor fails it.
+func TestInstallRefusesReplaceableHost(t *testing.T) {
+	w, hostPath := browserWorld(t)
+	if err := os.Chmod(hostPath, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	r := w.run("install", "--browser", "chromium", "--host", hostPath)
+	if r.code == 0 || !strings.Contains(r.stderr, "writable by other users") {
+		t.Fatalf("install with a 0777 host: %d %s", r.code, r.stderr)
+	}
+	if err := os.Chmod(hostPath, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.run("install", "--browser", "chromium", "--host", hostPath); r.code != 0 {
+		t.Fatalf("install: %s", r.stderr)
+	}
+	if err := os.Chmod(filepath.Dir(hostPath), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	r = w.run("doctor", "--json", "--browser", "chromium")
+	if r.code == 0 || !strings.Contains(r.stdout, "writable by other users") {
+		t.Fatalf("doctor with the host in a 0777 directory: %d %s", r.code, r.stdout)
+	}
+}

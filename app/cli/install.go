@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ramsso/ramsso/internal/browsers"
+	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/localapi"
 )
 
 // InstallInput is what `ramsso install` takes.
@@ -163,6 +165,16 @@ func InstallCommand(ctx context.Context, in InstallInput, app *App) error {
 	hostPath, err := resolveHostPath(in.Host)
 	if err != nil {
 		return err
+	}
+	// The browser executes the host, and the host the tray: neither may
+	// be replaceable by another user.
+	if err := config.CheckExecutable(hostPath); err != nil {
+		return fmt.Errorf("not registering the host: %w", err)
+	}
+	if tray, err := localapi.FindTray(); err == nil {
+		if err := config.CheckExecutable(tray); err != nil {
+			fmt.Fprintf(app.Stderr, "ramsso: WARNING: %v; the host starts the tray, so fix this before you use it\n", err)
+		}
 	}
 	if strings.ContainsAny(hostPath, " \t") && runtime.GOOS != "windows" {
 		fmt.Fprintf(app.Stderr, "ramsso: note: %s contains spaces; browsers accept it, but keep it in mind if you copy it into shell scripts\n", hostPath)

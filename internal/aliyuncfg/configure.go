@@ -161,7 +161,7 @@ func ledgerRead(home string) map[string]map[string]string {
 	if home == "" {
 		return m
 	}
-	b, err := os.ReadFile(filepath.Join(home, ledgerFile))
+	b, err := config.ReadStateFile(filepath.Join(home, ledgerFile))
 	if err == nil {
 		_ = json.Unmarshal(b, &m) // a damaged ledger only means "not known"
 	}

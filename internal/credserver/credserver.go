@@ -16,7 +16,6 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -62,7 +61,7 @@ func LoadState(ctx context.Context, home string, port int) (State, error) {
 	defer unlock()
 	path := filepath.Join(home, StateFile)
 	var st State
-	b, err := os.ReadFile(path)
+	b, err := config.ReadStateFile(path)
 	switch {
 	case err == nil:
 		if err := json.Unmarshal(b, &st); err != nil {
