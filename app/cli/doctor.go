@@ -113,6 +113,7 @@ func DoctorCommand(ctx context.Context, in DoctorInput, app *App) error {
 	d.checkChains(set)
 	d.checkDebug()
 	d.checkAliyunConfig()
+	d.checkServe(ctx, home)
 	return d.report()
 }
 

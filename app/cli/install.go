@@ -23,6 +23,9 @@ type InstallInput struct {
 	Browser     string
 	UserDataDir string
 	Host        string // path to ramsso-host; "" = beside the running ramsso
+	// Serve installs (or removes) the login-time owner of ramsso serve's
+	// port instead of the browser manifests.
+	Serve bool
 }
 
 func configureInstallCommand(app *App) *cobra.Command {
@@ -46,6 +49,7 @@ browser started with --user-data-dir=DIR) the manifest goes to DIR/NativeMessagi
 	f.StringVar(&in.Browser, "browser", "", "only this browser ("+strings.Join(browsers.IDs(), ", ")+")")
 	f.StringVar(&in.UserDataDir, "user-data-dir", "", "a Chrome-family user data dir (the browser's --user-data-dir)")
 	f.StringVar(&in.Host, "host", "", "path to the ramsso-host binary (default: beside ramsso)")
+	f.BoolVar(&in.Serve, "serve", false, "instead, write a systemd user socket (Linux) or LaunchAgent (macOS) that owns ramsso serve's port from login on")
 	return cmd
 }
 
@@ -135,6 +139,9 @@ func resolveHostPath(flag string) (string, error) {
 
 // InstallCommand writes or removes the host manifests.
 func InstallCommand(ctx context.Context, in InstallInput, app *App) error {
+	if in.Serve {
+		return installServe(ctx, in, app)
+	}
 	targets, err := installTargets(app, in.Browser, in.UserDataDir)
 	if err != nil {
 		return err

@@ -46,11 +46,39 @@ const DefaultRefreshWait = 8 * time.Second
 type State struct {
 	Port  int    `json:"port"`
 	Token string `json:"token"`
+	// Socket identifies the socket a socket-activated owner (systemd)
+	// handed over, so a restarted service keeps the token while the same
+	// socket lives, and a new socket (a new login) gets a new token.
+	Socket string `json:"socket,omitempty"`
 }
 
 // LoadState reads RAMSSO_HOME/serve.json, creating it with a random port
 // and token on first use. port > 0 replaces (and saves) the port.
 func LoadState(ctx context.Context, home string, port int) (State, error) {
+	return UpdateState(ctx, home, func(st *State) error {
+		if port > 0 {
+			st.Port = port
+		}
+		return nil
+	})
+}
+
+// RotateToken gives serve.json a new token (and records socket): what the
+// owner of the port does when it starts, and when it finds the port taken.
+func RotateToken(ctx context.Context, home, socket string) (State, error) {
+	return UpdateState(ctx, home, func(st *State) error {
+		tok, err := NewToken()
+		if err != nil {
+			return err
+		}
+		st.Token, st.Socket = tok, socket
+		return nil
+	})
+}
+
+// UpdateState changes serve.json under its lock: fn sees the stored state
+// (a missing token and port filled in first) and may change it.
+func UpdateState(ctx context.Context, home string, fn func(*State) error) (State, error) {
 	if err := config.EnsureHome(home); err != nil {
 		return State{}, err
 	}
@@ -70,24 +98,23 @@ func LoadState(ctx context.Context, home string, port int) (State, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return State{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	changed := false
+	old := st
 	if st.Token == "" {
 		if st.Token, err = NewToken(); err != nil {
 			return State{}, err
 		}
-		changed = true
-	}
-	if port > 0 && port != st.Port {
-		st.Port, changed = port, true
 	}
 	if st.Port <= 0 || st.Port > 65535 {
 		n, err := rand.Int(rand.Reader, big.NewInt(portMax-portMin))
 		if err != nil {
 			return State{}, fmt.Errorf("choosing a port: %w", err)
 		}
-		st.Port, changed = portMin+int(n.Int64()), true
+		st.Port = portMin + int(n.Int64())
 	}
-	if changed {
+	if err := fn(&st); err != nil {
+		return State{}, err
+	}
+	if st != old {
 		b, _ := json.MarshalIndent(st, "", "  ")
 		if err := config.WriteFileAtomic(path, append(b, '\n'), 0o600); err != nil {
 			return State{}, err
@@ -180,6 +207,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Host != "127.0.0.1:"+port && r.Host != "localhost:"+port {
 		// DNS rebinding: a web page's name resolving to 127.0.0.1.
 		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if r.URL.Path == ProbePath && r.Method == http.MethodGet {
+		s.serveProbe(w, r)
 		return
 	}
 	token, profile, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
