@@ -87,6 +87,14 @@ func newWorld(t testing.TB, extra map[string]any) *world {
 	if err := os.WriteFile(filepath.Join(home, config.SettingsFile), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The test IdP and its accounts are ones the user confirmed before
+	// (confirm_test.go covers a first sign-in).
+	tr := &capture.Trust{Home: home}
+	for _, a := range []string{acct1, acct2} {
+		if err := tr.Record(context.Background(), issuer, a); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return &world{t: t, home: home, idp: idp, emu: emu, url: srv.URL, clock: clock}
 }
 
