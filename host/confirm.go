@@ -46,7 +46,7 @@ func (h *Host) withConfirmation(f *capture.Flow, msg message, log *slog.Logger) 
 			return is, as
 		},
 		AskCaller: func(req capture.ConfirmRequest) {
-			log.Info("status", "state", capture.StateNeedsConfirm, "newIssuer", req.NewIssuer, "newAccount", req.NewAccount)
+			log.Info("status", "state", capture.StateNeedsConfirm, "newIssuer", req.NewIssuer, "newAccount", req.NewAccount, "page", req.Page)
 			h.w.send(confirmReply{OK: true, Type: "status", ID: msg.ID, State: capture.StateNeedsConfirm, Issuer: req.Issuer, Confirm: &req})
 		},
 		InputClosed: f.InputClosed,
