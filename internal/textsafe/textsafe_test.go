@@ -32,3 +32,9 @@ func BenchmarkEscapePlain(b *testing.B) {
 		Escape("https://idp.example.com/app/alibaba/exk1234567890")
 	}
 }
+
+func BenchmarkEscapeHostile(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		Escape("evil\nIssuer: https://idp.good.example\u202e\x1b[2J")
+	}
+}
