@@ -114,6 +114,7 @@ func DoctorCommand(ctx context.Context, in DoctorInput, app *App) error {
 	d.checkDebug()
 	d.checkAliyunConfig()
 	d.checkServe(ctx, home)
+	d.checkLoginURLs(set)
 	return d.report()
 }
 

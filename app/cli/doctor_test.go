@@ -190,6 +190,11 @@ func TestDoctor(t *testing.T) {
 			brk: func(t *testing.T, w *world, _ string) {
 				writeAliyun(t, w, "p", map[string]any{"name": "p", "mode": "External", "process_command": "/usr/bin/ramsso process p"})
 			}},
+		{name: "login URL not https", check: "login URLs", remedy: "https://", wantCode: 1,
+			brk: func(t *testing.T, w *world, _ string) {
+				w.writeDoctorSettings(map[string]any{"store": "file", "sts": map[string]any{"endpoint": w.stsURL},
+					"idpLoginURLs": map[string]string{"p": "--new-instance=file:///etc/shadow"}})
+			}},
 		{name: "CLI and SDKs read different files", check: "aliyun config", remedy: "unset ALIBABA_CLOUD_CONFIG_FILE", wantCode: 0,
 			brk: func(t *testing.T, w *world, _ string) { w.env["ALIBABA_CLOUD_CONFIG_FILE"] = "/srv/other.json" }},
 		{name: "credentials URI shadowed by config.json", check: "sdk credentials", remedy: "ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true", wantCode: 0,
