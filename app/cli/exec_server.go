@@ -38,6 +38,11 @@ func startExecServer(ctx context.Context, app *App, s *store.Session) (*execServ
 			return fresh, err
 		}
 	}
+	// A chained profile is resolved through its source, as ramsso serve does.
+	if res, err := sessionResolver(ctx, app); err == nil {
+		srv.Resolve = res.Session
+		srv.Chained = func(p string) bool { _, ok := res.Chained(p); return ok }
+	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
