@@ -150,6 +150,9 @@ type worldOptions struct {
 	// instead of the harness's own manifest and wrapper; the host then
 	// learns RAMSSO_HOME from Chromium's environment.
 	install bool
+	// firstSignIn leaves the test IdP and its accounts unconfirmed, so
+	// the first capture asks (needs_confirm); others start confirmed.
+	firstSignIn bool
 }
 
 func newWorld(t *testing.T, o worldOptions) *world {
@@ -194,6 +197,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 		},
 		ConsoleChoiceWait: o.consoleChoiceWait,
 		NoDisplay:         true,
+		TrustedAccounts:   trusted(o),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -252,6 +256,14 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	w.waitWorker()
 	t.Logf("Chromium with the extension ready in %v", time.Since(start).Round(time.Millisecond))
 	return w
+}
+
+// trusted are the accounts a world starts with as confirmed.
+func trusted(o worldOptions) []string {
+	if o.firstSignIn {
+		return nil
+	}
+	return []string{acct1, acct2}
 }
 
 func pinnedID(t *testing.T) string {

@@ -114,6 +114,8 @@ type message struct {
 	Remember     bool            `json:"remember,omitempty"`
 	// Duration is an optional session duration for choose: seconds or "1h".
 	Duration json.RawMessage `json:"duration,omitempty"`
+	// Confirmed answers a needs_confirm status (confirm messages).
+	Confirmed *bool `json:"confirmed,omitempty"`
 }
 
 // Host serves one browser connection. Fill the fields and call Serve.
@@ -138,10 +140,11 @@ type Host struct {
 	ex     *capture.Exchanger
 	exErr  error
 
-	w     *replier
-	mu    sync.Mutex
-	flows map[string]*capture.Flow
-	wg    sync.WaitGroup
+	w        *replier
+	mu       sync.Mutex
+	flows    map[string]*capture.Flow
+	confirms sync.Map // flow id → *capture.Confirmation (confirm.go)
+	wg       sync.WaitGroup
 }
 
 // Hooks connect the host to the tray and the aliyun CLI configuration;
@@ -161,6 +164,9 @@ type Hooks struct {
 	// assertion while it is valid. CaptureEnd.Response carries the
 	// assertion: the hook may hand it only to the owner-only local API.
 	ReportCapture func(ctx context.Context, end CaptureEnd)
+	// TrayConfirmer returns the running tray's first-seen confirmer;
+	// false when no tray answers (the popup is asked either way).
+	TrayConfirmer func(ctx context.Context) (capture.TrayConfirmer, bool)
 	// ConfigureCLI writes the aliyun CLI profile for a new session; called
 	// only when settings.ConfigureCLI is on.
 	ConfigureCLI func(ctx context.Context, s store.Session) error
@@ -302,7 +308,7 @@ func (h *Host) handle(ctx context.Context, payload []byte) {
 	case "ping":
 		h.w.send(pongReply{OK: true, Type: "pong", Version: h.Version, Protocol: Protocol})
 		return
-	case "capture", "consoleChoice", "choose", "cancel":
+	case "capture", "consoleChoice", "choose", "cancel", "confirm":
 	case "":
 		h.w.fail(msg.ID, CodeBadMessage, "a native message has no type", remedyUpdate)
 		return
@@ -332,6 +338,10 @@ func (h *Host) handle(ctx context.Context, payload []byte) {
 		f.Cancel()
 	case "consoleChoice":
 		err = f.ConsoleChoice(msg.TargetRole)
+	case "confirm":
+		if !h.answerConfirm(msg) {
+			h.w.fail(msg.ID, CodeUnknownFlow, "capture "+quote(msg.ID)+" is not waiting for a confirmation", "nothing to do")
+		}
 	case "choose":
 		var d time.Duration
 		if d, err = parseDuration(msg.Duration); err == nil {
@@ -427,6 +437,7 @@ func (h *Host) capture(ctx context.Context, msg message) {
 		log.Info("status", "state", s.State)
 		h.w.send(statusReply{OK: true, Type: "status", ID: msg.ID, State: s.State, Issuer: resp.Issuer, Roles: roleInfos(s.Roles, aliases)})
 	}
+	h.withConfirmation(f, msg, log)
 	h.flows[msg.ID] = f
 	h.wg.Add(1)
 	h.mu.Unlock()

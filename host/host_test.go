@@ -87,6 +87,14 @@ func newWorld(t testing.TB, extra map[string]any) *world {
 	if err := os.WriteFile(filepath.Join(home, config.SettingsFile), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The test IdP and its accounts are ones the user confirmed before
+	// (confirm_test.go covers a first sign-in).
+	tr := &capture.Trust{Home: home}
+	for _, a := range []string{acct1, acct2} {
+		if err := tr.Record(context.Background(), issuer, a); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return &world{t: t, home: home, idp: idp, emu: emu, url: srv.URL, clock: clock}
 }
 
@@ -481,6 +489,18 @@ func TestProcessErrors(t *testing.T) {
 			if c.cmd.ProcessState.ExitCode() != 0 {
 				t.Errorf("exit %d", c.cmd.ProcessState.ExitCode())
 			}
+		}
+		// A 100 KB caller id is capped in the log and in the reply.
+		before, _ := os.ReadFile(filepath.Join(w.home, LogFile))
+		huge := "chrome-extension://" + strings.Repeat("a", 100*1024) + "/"
+		hc := w.spawn(huge)
+		if m := hc.next(); errCode(m) != CodeForbiddenOrigin || len(m["error"].(map[string]any)["message"].(string)) > 400 {
+			t.Fatalf("huge id reply: %.300v", m)
+		}
+		hc.waitExit(5 * time.Second)
+		after, _ := os.ReadFile(filepath.Join(w.home, LogFile))
+		if grown := len(after) - len(before); grown > 2048 {
+			t.Errorf("a 100 KB extension id grew the log by %d bytes", grown)
 		}
 		// started with no arguments: the user's own shell or script, not a browser
 		direct := w.spawn([]string{}...)

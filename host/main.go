@@ -18,6 +18,7 @@ import (
 	"github.com/ramsso/ramsso/internal/nativemsg"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
+	"github.com/ramsso/ramsso/internal/textsafe"
 )
 
 // Caller is who started the host, from its arguments.
@@ -110,7 +111,9 @@ func run(args []string, version string, hooks Hooks, in io.Reader, out io.Writer
 	if err := config.EnsureHome(home); err == nil {
 		if lf, err := OpenLog(filepath.Join(home, LogFile), DefaultLogLimit); err == nil {
 			defer lf.Close()
-			log = slog.New(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: slog.LevelInfo})).With("pid", os.Getpid())
+			// Values from callers (extension ids, message ids, Issuers) are
+			// escaped and capped so a log line stays one short line.
+			log = slog.New(textsafe.LogHandler(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: slog.LevelInfo}))).With("pid", os.Getpid())
 		}
 	}
 	set, setErr := config.Load(home)
@@ -122,7 +125,7 @@ func run(args []string, version string, hooks Hooks, in io.Reader, out io.Writer
 	if !caller.Allowed(set) {
 		log.Warn("refused caller", "extension", caller.ExtensionID, "browser", caller.Browser)
 		_ = nativemsg.WriteJSON(out, errorReply{Type: "error", Error: ErrorBody{Code: CodeForbiddenOrigin,
-			Message: fmt.Sprintf("ramsso-host does not accept extension %q", caller.ExtensionID),
+			Message: fmt.Sprintf("ramsso-host does not accept extension %q", textsafe.Cap(caller.ExtensionID, 128)),
 			Remedy:  fmt.Sprintf("add its id to \"allowedExtensionIds\" in %s and run `ramsso install`", config.Path(home))}})
 		return 0
 	}

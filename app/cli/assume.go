@@ -148,7 +148,11 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 		// The configureCli setting: keep an aliyun CLI External profile for
 		// every session. The session is stored either way; a config.json
 		// problem is reported, not fatal.
-		if _, err := aliyuncfg.ConfigureProfile(ctx, s, aliyuncfg.Options{Region: set.Region}); err != nil {
+		path, err := aliyuncfg.Path(app.getenv)
+		if err == nil {
+			_, err = aliyuncfg.ConfigureProfile(ctx, s, aliyuncfg.Options{Path: path, Region: set.Region})
+		}
+		if err != nil {
 			fmt.Fprintln(app.Stderr, "ramsso: warning: aliyun CLI profile not written: "+oneLine(err.Error()))
 		} else {
 			fmt.Fprintf(app.Stderr, "ramsso: aliyun CLI profile %s points at ramsso process\n", s.Profile)

@@ -281,9 +281,10 @@ func TestAssumeRetries(t *testing.T) {
 
 func TestAssumeConfiguresCLIWhenSet(t *testing.T) {
 	w := newWorld(t)
-	cfgPath := w.workdir + "/aliyun-config.json"
-	w.env["ALIBABA_CLOUD_CONFIG_FILE"] = cfgPath
-	t.Setenv("ALIBABA_CLOUD_CONFIG_FILE", cfgPath)
+	// The file the aliyun CLI reads ($HOME/.aliyun/config.json), whatever
+	// ALIBABA_CLOUD_CONFIG_FILE says (only credentials-go reads that).
+	cfgPath := w.aliyunConfig()
+	w.env["ALIBABA_CLOUD_CONFIG_FILE"] = w.workdir + "/sdk-only.json"
 	if err := os.MkdirAll(w.home, 0o700); err != nil {
 		t.Fatal(err)
 	}

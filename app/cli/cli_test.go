@@ -21,6 +21,12 @@ func TestMain(m *testing.M) {
 	if os.Getenv("RAMSSO_CLI_TEST_MAIN") == "1" {
 		os.Exit(Main(context.Background(), NewApp(), os.Args[1:]))
 	}
+	if port := os.Getenv("RAMSSO_CLI_TEST_BIND"); port != "" {
+		os.Exit(bindChild(port))
+	}
+	if os.Getenv("RAMSSO_CLI_TEST_SDK") == "1" {
+		os.Exit(sdkChild())
+	}
 	os.Exit(m.Run())
 }
 

@@ -15,6 +15,13 @@ import (
 type ConfigureCLIInput struct {
 	Profiles  []string
 	Plaintext bool
+	// Name is the aliyun CLI profile name (one PROFILE only).
+	Name string
+	// SetCurrent makes the (last) profile config.json's current one.
+	SetCurrent bool
+	// Force replaces a same-named profile ramsso did not write, after a
+	// 0600 backup beside the file.
+	Force bool
 }
 
 func configureConfigureCLICommand(app *App) *cobra.Command {
@@ -23,16 +30,24 @@ func configureConfigureCLICommand(app *App) *cobra.Command {
 		Use:   "configure-cli [PROFILE...]",
 		Short: "Write aliyun CLI profiles that get their credentials from ramsso",
 		Long: `Write profiles named like ramsso's into the aliyun CLI's config file
-(~/.aliyun/config.json or $ALIBABA_CLOUD_CONFIG_FILE), in External mode:
-"process_command" runs "ramsso process PROFILE" by its absolute path, so no
-secret is written there. Without PROFILE, every session's profile is written.
+(~/.aliyun/config.json: the one file the aliyun CLI reads; it ignores
+$ALIBABA_CLOUD_CONFIG_FILE), in External mode: "process_command" runs
+"ramsso process PROFILE" by its absolute path, so no secret is written there.
+Without PROFILE, every session's profile is written.
 
 The file is edited, never rebuilt: other profiles, unknown keys, "current"
-and "meta_path" stay as they are. The "configureCli" setting does this on
-every new session.
+and "meta_path" stay as they are; a symlinked config.json is written through
+to its target. ramsso changes only profiles it wrote itself (External mode
+running ramsso process): a same-named profile of yours is refused — pick
+another name with --name, or replace it with --force, which first writes a
+0600 backup beside the file. "current" is set only with --set-current (an
+External profile that is current is run by every SDK's default chain, which
+then writes plaintext keys into config.json). The "configureCli" setting
+does this on every new session.
 
 --plaintext writes StsToken profiles holding the current keys instead, for
-tools that cannot run a command; they go stale when the session expires.
+tools that cannot run a command; they go stale when the session expires,
+and the file is made owner-only (0600).
 
 External profiles are for the aliyun CLI: credentials-go (the SDKs) writes the
 keys back into config.json. Point SDKs and Terraform at ramsso serve or
@@ -46,12 +61,18 @@ ramsso exec.`,
 		},
 	}
 	cmd.Flags().BoolVar(&in.Plaintext, "plaintext", false, "write StsToken profiles with the keys themselves (they go stale)")
+	cmd.Flags().StringVar(&in.Name, "name", "", "name of the aliyun CLI profile (default: the ramsso profile's; one PROFILE only)")
+	cmd.Flags().BoolVar(&in.SetCurrent, "set-current", false, "make the profile config.json's \"current\" one")
+	cmd.Flags().BoolVar(&in.Force, "force", false, "replace a same-named profile ramsso did not write (after a 0600 backup)")
 	return cmd
 }
 
 // ConfigureCLICommand upserts the aliyun CLI profiles.
 func ConfigureCLICommand(ctx context.Context, in ConfigureCLIInput, app *App) error {
-	_, set, err := app.Settings()
+	if in.Name != "" && len(in.Profiles) != 1 {
+		return errors.New("--name names one aliyun CLI profile: give exactly one PROFILE with it")
+	}
+	home, set, err := app.Settings()
 	if err != nil {
 		return err
 	}
@@ -80,7 +101,8 @@ func ConfigureCLICommand(ctx context.Context, in ConfigureCLIInput, app *App) er
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
+	tightened := false
+	for i, name := range names {
 		var s *store.Session
 		if in.Plaintext {
 			s, err = liveSession(ctx, app, name)
@@ -93,13 +115,25 @@ func ConfigureCLICommand(ctx context.Context, in ConfigureCLIInput, app *App) er
 		if err != nil {
 			return err
 		}
-		res, err := aliyuncfg.ConfigureProfile(ctx, *s, aliyuncfg.Options{Path: path, Exe: exe, Region: set.Region, Plaintext: in.Plaintext})
+		res, err := aliyuncfg.ConfigureProfile(ctx, *s, aliyuncfg.Options{Path: path, Exe: exe, Region: set.Region,
+			Plaintext: in.Plaintext, Name: in.Name, Force: in.Force, Home: home,
+			SetCurrent: in.SetCurrent && i == len(names)-1})
 		if err != nil {
 			return err
 		}
+		if res.Backup != "" {
+			fmt.Fprintf(app.Stderr, "ramsso: backed up %s to %s before replacing profile %s (--force)\n", path, res.Backup, res.Name)
+		}
+		if res.Tightened != 0 && !tightened {
+			tightened = true
+			fmt.Fprintf(app.Stderr, "ramsso: made %s owner-only (0600, was %04o): it holds keys now\n", res.File, res.Tightened)
+		}
 		verb := "updated"
-		if res.Created {
+		switch {
+		case res.Created:
 			verb = "added"
+		case res.Replaced:
+			verb = "replaced"
 		}
 		mode := aliyuncfg.ModeExternal
 		if in.Plaintext {
@@ -110,6 +144,10 @@ func ConfigureCLICommand(ctx context.Context, in ConfigureCLIInput, app *App) er
 			fmt.Fprintf(app.Stderr, "ramsso: its keys expire at %s; run ramsso configure-cli --plaintext %s again after the next login\n", fmtTime(s.Credentials.Expiration), name)
 		}
 	}
-	fmt.Fprintf(app.Stderr, "ramsso: use it with: aliyun --profile %s ...\n", names[0])
+	use := names[0]
+	if in.Name != "" {
+		use = in.Name
+	}
+	fmt.Fprintf(app.Stderr, "ramsso: use it with: aliyun --profile %s ...\n", use)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ramsso/ramsso/internal/saml"
+	"github.com/ramsso/ramsso/internal/textsafe"
 )
 
 // DecodeInput is what `ramsso decode` takes.
@@ -82,7 +83,8 @@ func printResponse(w io.Writer, r *saml.Response, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+			// Every value is from the assertion, which nobody verified.
+			fmt.Fprintf(tw, "%s\t%s\n", k, textsafe.Escape(v))
 		}
 	}
 	row("Issuer:", r.Issuer)
@@ -128,7 +130,7 @@ func printResponse(w io.Writer, r *saml.Response, now time.Time) {
 	fmt.Fprintf(w, "Roles (%d):\n", len(r.Roles))
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, role := range r.Roles {
-		fmt.Fprintf(tw, "  %s/%s\t%s\tprovider %s\n", role.AccountID, role.RoleName, role.RoleArn, role.ProviderName)
+		fmt.Fprintf(tw, "  %s\t%s\tprovider %s\n", textsafe.Escape(role.AccountID+"/"+role.RoleName), textsafe.Escape(role.RoleArn), textsafe.Escape(role.ProviderName))
 	}
 	tw.Flush()
 }

@@ -73,3 +73,25 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("completion bash: %d", r.code)
 	}
 }
+
+// TestDecodeEscapesUnverifiedFields: an assertion's Subject with a newline
+// or a bidi override used to spoof lines in decode's human output.
+func TestDecodeEscapesUnverifiedFields(t *testing.T) {
+	w := newWorld(t)
+	file := w.response(testidp.Options{Roles: []string{roleValue("acs:ram::"+acct1+":role/adm\u202enimda", provider)},
+		Subject: "eve@example.com\nIssuer:        https://idp.good.example", SessionName: "eve\u009b2J"})
+	r := w.run("decode", file)
+	if r.code != 0 {
+		t.Fatalf("decode: %d %s", r.code, r.stderr)
+	}
+	for _, bad := range []string{"\nIssuer:        https://idp.good", "\u202e", "\u009b"} {
+		if strings.Contains(r.stdout, bad) {
+			t.Errorf("decode printed %q raw:\n%s", bad, r.stdout)
+		}
+	}
+	for _, want := range []string{`eve@example.com\nIssuer:`, `\u{202E}`, `eve\u{009B}2J`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("decode output lacks the escape %q:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -113,6 +113,8 @@ func DoctorCommand(ctx context.Context, in DoctorInput, app *App) error {
 	d.checkChains(set)
 	d.checkDebug()
 	d.checkAliyunConfig()
+	d.checkServe(ctx, home)
+	d.checkLoginURLs(set)
 	return d.report()
 }
 
@@ -244,6 +246,10 @@ func (d *doctor) checkHostBinary(ctx context.Context, hostPath, home string) {
 		d.add("host binary", CheckFail, "ramsso-host not found at "+hostPath, "run `make build` and `ramsso install`")
 		return
 	}
+	if err := config.CheckExecutable(hostPath); err != nil {
+		d.add("host binary", CheckFail, err.Error(), "reinstall ramsso where only you (or root) can write, then `ramsso install`")
+		return
+	}
 	start := time.Now()
 	pong, err := pingHost(ctx, hostPath, home, d.in.Timeout)
 	if err != nil {
@@ -359,6 +365,9 @@ func (d *doctor) checkTray(ctx context.Context, hostPath, home string) {
 		return
 	}
 	d.checkTrayParts(ctx, dir, home)
+	if err := config.CheckExecutable(p); err != nil {
+		d.add("tray", CheckFail, err.Error()+" (the host starts it)", "reinstall ramsso where only you (or root) can write")
+	}
 	if TrayRunning != nil {
 		ok, err := TrayRunning(ctx, home)
 		switch {
@@ -422,77 +431,6 @@ func (d *doctor) checkDebug() {
 		}
 	}
 	d.add("DEBUG", CheckOK, "DEBUG does not enable SDK tracing", "")
-}
-
-// aliyunProfile is the part of an aliyun CLI profile doctor reads.
-type aliyunProfile struct {
-	Name            string `json:"name"`
-	Mode            string `json:"mode"`
-	ProcessCommand  string `json:"process_command"`
-	AccessKeyID     string `json:"access_key_id"`
-	AccessKeySecret string `json:"access_key_secret"`
-	STSToken        string `json:"sts_token"`
-}
-
-func (d *doctor) checkAliyunConfig() {
-	path := d.app.getenv("ALIBABA_CLOUD_CONFIG_FILE")
-	if path == "" {
-		home := d.app.getenv("HOME")
-		if home == "" {
-			home, _ = os.UserHomeDir()
-		}
-		path = filepath.Join(home, ".aliyun", "config.json")
-	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		d.add("aliyun config", CheckOK, "no "+path+" (run `ramsso configure-cli` to set up aliyun CLI profiles)", "")
-		return
-	}
-	if err != nil {
-		d.add("aliyun config", CheckWarn, err.Error(), "check the file's permissions")
-		return
-	}
-	var cfg struct {
-		Current  string          `json:"current"`
-		Profiles []aliyunProfile `json:"profiles"`
-	}
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		d.add("aliyun config", CheckWarn, path+" is not valid JSON: "+err.Error(), "fix or recreate it with `aliyun configure`")
-		return
-	}
-	// credentials-go's default chain reads config.json's current profile
-	// before ALIBABA_CLOUD_CREDENTIALS_URI: an SDK in this shell would
-	// silently use that profile instead of ramsso serve.
-	if d.app.getenv("ALIBABA_CLOUD_CREDENTIALS_URI") != "" && cfg.Current != "" && len(cfg.Profiles) > 0 &&
-		!strings.EqualFold(d.app.getenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED"), "true") {
-		d.add("sdk credentials", CheckWarn,
-			fmt.Sprintf("ALIBABA_CLOUD_CREDENTIALS_URI is set, but the SDKs' default credential chain reads %s (current profile %q) before it", path, cfg.Current),
-			"export ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true, or have the program ask credentials-go for type credentials_uri")
-	}
-	found := false
-	for _, p := range cfg.Profiles {
-		if !strings.EqualFold(p.Mode, "External") || !strings.Contains(p.ProcessCommand, "ramsso") {
-			continue
-		}
-		found = true
-		sdkHint := "for SDKs and Terraform use `ramsso serve` (ALIBABA_CLOUD_CREDENTIALS_URI) or `ramsso exec PROFILE -- CMD` instead of this profile"
-		if p.AccessKeyID != "" || p.AccessKeySecret != "" || p.STSToken != "" {
-			d.add("aliyun config", CheckFail,
-				fmt.Sprintf("profile %q runs ramsso (External) but holds keys in %s: credentials-go (the SDKs) wrote them back", p.Name, path),
-				"remove access_key_id, access_key_secret and sts_token from that profile (or rerun `ramsso configure-cli`); "+sdkHint)
-			continue
-		}
-		d.add("aliyun config", CheckWarn,
-			fmt.Sprintf("profile %q runs ramsso (External): fine for the aliyun CLI, but SDKs using credentials-go will write the keys into %s", p.Name, path),
-			sdkHint)
-		if strings.Contains(strings.TrimSpace(strings.SplitN(p.ProcessCommand, " process", 2)[0]), " ") {
-			d.add("aliyun config", CheckWarn, fmt.Sprintf("profile %q: process_command's path contains spaces; older readers split it", p.Name),
-				"move ramsso to a path without spaces and rerun `ramsso configure-cli`")
-		}
-	}
-	if !found {
-		d.add("aliyun config", CheckOK, path+" has no External profile running ramsso", "")
-	}
 }
 
 func (d *doctor) report() error {

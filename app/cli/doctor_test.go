@@ -179,16 +179,27 @@ func TestDoctor(t *testing.T) {
 			brk: func(t *testing.T, w *world, _ string) { w.env["DEBUG"] = "sdk,other" }},
 		{name: "External profile with written-back keys", check: "aliyun config", remedy: "ramsso serve", wantCode: 1,
 			brk: func(t *testing.T, w *world, _ string) {
-				writeAliyun(t, w, map[string]any{"name": "p", "mode": "External", "process_command": "/usr/bin/ramsso process p",
+				writeAliyun(t, w, "", map[string]any{"name": "p", "mode": "External", "process_command": "/usr/bin/ramsso process p",
 					"access_key_id": "STS.x", "sts_token": "t"})
 			}},
 		{name: "External profile warns only", check: "aliyun config", remedy: "ramsso serve", wantCode: 0,
 			brk: func(t *testing.T, w *world, _ string) {
-				writeAliyun(t, w, map[string]any{"name": "p", "mode": "External", "process_command": "/usr/bin/ramsso process p"})
+				writeAliyun(t, w, "", map[string]any{"name": "p", "mode": "External", "process_command": "/usr/bin/ramsso process p"})
 			}},
+		{name: "ramsso External profile is current", check: "aliyun config", remedy: "--set-current", wantCode: 1,
+			brk: func(t *testing.T, w *world, _ string) {
+				writeAliyun(t, w, "p", map[string]any{"name": "p", "mode": "External", "process_command": "/usr/bin/ramsso process p"})
+			}},
+		{name: "login URL not https", check: "login URLs", remedy: "https://", wantCode: 1,
+			brk: func(t *testing.T, w *world, _ string) {
+				w.writeDoctorSettings(map[string]any{"store": "file", "sts": map[string]any{"endpoint": w.stsURL},
+					"idpLoginURLs": map[string]string{"p": "--new-instance=file:///etc/shadow"}})
+			}},
+		{name: "CLI and SDKs read different files", check: "aliyun config", remedy: "unset ALIBABA_CLOUD_CONFIG_FILE", wantCode: 0,
+			brk: func(t *testing.T, w *world, _ string) { w.env["ALIBABA_CLOUD_CONFIG_FILE"] = "/srv/other.json" }},
 		{name: "credentials URI shadowed by config.json", check: "sdk credentials", remedy: "ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true", wantCode: 0,
 			brk: func(t *testing.T, w *world, _ string) {
-				writeAliyun(t, w, map[string]any{"name": "p", "mode": "AK", "access_key_id": "LTAIx", "access_key_secret": "s"})
+				writeAliyun(t, w, "p", map[string]any{"name": "p", "mode": "AK", "access_key_id": "LTAIx", "access_key_secret": "s"})
 				w.env["ALIBABA_CLOUD_CREDENTIALS_URI"] = "http://127.0.0.1:20000/t/p"
 			}},
 		{name: "shell sets what the host will not see", check: "host environment", remedy: `"proxy": "http://127.0.0.1:3128"`, wantCode: 0,
@@ -250,12 +261,38 @@ func TestDoctor(t *testing.T) {
 	}
 }
 
-func writeAliyun(t *testing.T, w *world, profile map[string]any) {
+func writeAliyun(t *testing.T, w *world, current string, profile map[string]any) {
 	t.Helper()
 	p := filepath.Join(w.env["HOME"], ".aliyun", "config.json")
 	os.MkdirAll(filepath.Dir(p), 0o700)
-	b, _ := json.Marshal(map[string]any{"current": "p", "profiles": []any{profile}})
+	b, _ := json.Marshal(map[string]any{"current": current, "profiles": []any{profile}})
 	if err := os.WriteFile(p, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestInstallRefusesReplaceableHost: the browser runs the host binary, so
+// one that another user can replace is not registered, and doctor fails it.
+func TestInstallRefusesReplaceableHost(t *testing.T) {
+	w, hostPath := browserWorld(t)
+	if err := os.Chmod(hostPath, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	r := w.run("install", "--browser", "chromium", "--host", hostPath)
+	if r.code == 0 || !strings.Contains(r.stderr, "writable by other users") {
+		t.Fatalf("install with a 0777 host: %d %s", r.code, r.stderr)
+	}
+	if err := os.Chmod(hostPath, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.run("install", "--browser", "chromium", "--host", hostPath); r.code != 0 {
+		t.Fatalf("install: %s", r.stderr)
+	}
+	if err := os.Chmod(filepath.Dir(hostPath), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	r = w.run("doctor", "--json", "--browser", "chromium")
+	if r.code == 0 || !strings.Contains(r.stdout, "writable by other users") {
+		t.Fatalf("doctor with the host in a 0777 directory: %d %s", r.code, r.stdout)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ramsso/ramsso/internal/shellquote"
 	"github.com/ramsso/ramsso/internal/store"
 )
 
@@ -48,17 +49,12 @@ func writeEnv(w io.Writer, format string, vars []envVar) error {
 			m[v.Name] = v.Value
 		}
 		return writeJSON(w, m)
-	case "sh", "bash", "zsh", "":
+	case "sh", "bash", "zsh", "", "fish", "powershell", "pwsh":
+		// Each shell's own quoting: fish's and PowerShell's single quotes
+		// are not POSIX's.
 		for _, v := range vars {
-			fmt.Fprintf(w, "export %s=%s\n", v.Name, shQuote(v.Value))
-		}
-	case "fish":
-		for _, v := range vars {
-			fmt.Fprintf(w, "set -gx %s %s;\n", v.Name, shQuote(v.Value))
-		}
-	case "powershell", "pwsh":
-		for _, v := range vars {
-			fmt.Fprintf(w, "$Env:%s = '%s'\n", v.Name, strings.ReplaceAll(v.Value, "'", "''"))
+			line, _ := shellquote.Assignment(format, v.Name, v.Value)
+			fmt.Fprintln(w, line)
 		}
 	case "dotenv":
 		for _, v := range vars {
@@ -69,12 +65,4 @@ func writeEnv(w io.Writer, format string, vars []envVar) error {
 		return fmt.Errorf("format %q: use one of %s", format, strings.Join(envFormats, ", "))
 	}
 	return nil
-}
-
-// shQuote single-quotes s for POSIX shells and fish.
-func shQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/+=@") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

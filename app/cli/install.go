@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ramsso/ramsso/internal/browsers"
+	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/localapi"
 )
 
 // InstallInput is what `ramsso install` takes.
@@ -21,6 +23,9 @@ type InstallInput struct {
 	Browser     string
 	UserDataDir string
 	Host        string // path to ramsso-host; "" = beside the running ramsso
+	// Serve installs (or removes) the login-time owner of ramsso serve's
+	// port instead of the browser manifests.
+	Serve bool
 }
 
 func configureInstallCommand(app *App) *cobra.Command {
@@ -50,6 +55,7 @@ and later) through xdg-native-messaging-proxy.`,
 	f.StringVar(&in.Browser, "browser", "", "only this browser ("+strings.Join(browsers.IDs(), ", ")+")")
 	f.StringVar(&in.UserDataDir, "user-data-dir", "", "a Chrome-family user data dir (the browser's --user-data-dir)")
 	f.StringVar(&in.Host, "host", "", "path to the ramsso-host binary (default: beside ramsso)")
+	f.BoolVar(&in.Serve, "serve", false, "instead, write a systemd user socket (Linux) or LaunchAgent (macOS) that owns ramsso serve's port from login on")
 	return cmd
 }
 
@@ -139,6 +145,9 @@ func resolveHostPath(flag string) (string, error) {
 
 // InstallCommand writes or removes the host manifests.
 func InstallCommand(ctx context.Context, in InstallInput, app *App) error {
+	if in.Serve {
+		return installServe(ctx, in, app)
+	}
 	targets, err := installTargets(app, in.Browser, in.UserDataDir)
 	if err != nil {
 		return err
@@ -169,6 +178,16 @@ func InstallCommand(ctx context.Context, in InstallInput, app *App) error {
 	hostPath, err := resolveHostPath(in.Host)
 	if err != nil {
 		return err
+	}
+	// The browser executes the host, and the host the tray: neither may
+	// be replaceable by another user.
+	if err := config.CheckExecutable(hostPath); err != nil {
+		return fmt.Errorf("not registering the host: %w", err)
+	}
+	if tray, err := localapi.FindTray(); err == nil {
+		if err := config.CheckExecutable(tray); err != nil {
+			fmt.Fprintf(app.Stderr, "ramsso: WARNING: %v; the host starts the tray, so fix this before you use it\n", err)
+		}
 	}
 	if strings.ContainsAny(hostPath, " \t") && runtime.GOOS != "windows" {
 		fmt.Fprintf(app.Stderr, "ramsso: note: %s contains spaces; browsers accept it, but keep it in mind if you copy it into shell scripts\n", hostPath)

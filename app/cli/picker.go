@@ -10,6 +10,7 @@ import (
 
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/saml"
+	"github.com/ramsso/ramsso/internal/textsafe"
 )
 
 // errPickCancelled is returned when the user leaves the picker.
@@ -63,7 +64,7 @@ func printRoleGroups(w io.Writer, roles []saml.Role, aliases map[string]string) 
 		fmt.Fprintf(w, "%s\n", g.Label())
 		for _, r := range g.Roles {
 			numbered = append(numbered, r)
-			fmt.Fprintf(w, "  %2d) %s\n", len(numbered), r.RoleName)
+			fmt.Fprintf(w, "  %2d) %s\n", len(numbered), textsafe.Escape(r.RoleName))
 		}
 	}
 	return numbered

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"sort"
 
 	"github.com/spf13/cobra"
@@ -26,10 +27,19 @@ func configureServeCommand(app *App) *cobra.Command {
 		Short: "Serve credentials to the SDKs and Terraform (ALIBABA_CLOUD_CREDENTIALS_URI)",
 		Long: `Serve each profile's credentials on 127.0.0.1 at a URL holding a secret token,
 as credentials-go's ALIBABA_CLOUD_CREDENTIALS_URI (and the aliyun CLI's
-CredentialsURI mode) read them. The port and token are kept in RAMSSO_HOME,
-so the URL stays the same across restarts. An expired session answers with
-an error (never stale keys) and, when its IdP login URL is known, opens the
-login page once.
+CredentialsURI mode) read them. An expired session answers with an error
+(never stale keys) and, when its IdP login URL is known, opens the login page
+once.
+
+The port is remembered in RAMSSO_HOME. One long-lived owner should hold it
+from login on, so no other local user can bind it while serve is down and
+collect the token: "ramsso install --serve" writes a systemd user socket
+(Linux; serve then takes the socket systemd hands it) or a LaunchAgent
+(macOS). The token is new every time the owner starts (a plain "ramsso
+serve", or a new systemd socket), so URLs exported earlier stop working; and
+when the port is taken by someone else, serve treats it as squatting: it
+rotates the token, says so and exits. For one program, prefer
+"ramsso exec --server PROFILE -- CMD": a port and token of its own.
 
 --print PROFILE only prints the URL.`,
 		Example: `  ramsso serve &
@@ -70,7 +80,7 @@ func ServeCommand(ctx context.Context, in ServeInput, app *App) error {
 	if err != nil {
 		return err
 	}
-	ln, err := credserver.Listen(state.Port)
+	ln, state, err := ownPort(ctx, app, home, state)
 	if err != nil {
 		return err
 	}
@@ -125,4 +135,50 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// ownPort takes the port as its owner: the socket systemd handed over
+// (keeping the token while that same socket lives), or the remembered port
+// bound here. Either start of an owner rotates the token; a port someone
+// else holds is treated as squatting: the token rotates (whatever they
+// collected is worthless) and serve says so and fails.
+func ownPort(ctx context.Context, app *App, home string, state credserver.State) (net.Listener, credserver.State, error) {
+	ln, socketID, err := credserver.Activated()
+	if err != nil {
+		return nil, state, err
+	}
+	if ln != nil {
+		port := ln.Addr().(*net.TCPAddr).Port
+		if state.Socket != socketID || state.Port != port {
+			state, err = credserver.UpdateState(ctx, home, func(s *credserver.State) error {
+				tok, err := credserver.NewToken()
+				s.Port, s.Token, s.Socket = port, tok, socketID
+				return err
+			})
+			if err != nil {
+				ln.Close()
+				return nil, state, err
+			}
+			fmt.Fprintf(app.Stderr, "ramsso: serving the socket systemd holds (127.0.0.1:%d) with a new token\n", port)
+		}
+		return ln, state, nil
+	}
+	ln, lerr := credserver.Listen(state.Port)
+	if lerr != nil {
+		if _, rerr := credserver.RotateToken(ctx, home, ""); rerr != nil {
+			return nil, state, fmt.Errorf("%v; rotating the token also failed: %w", lerr, rerr)
+		}
+		fmt.Fprintf(app.Stderr, "ramsso: WARNING: 127.0.0.1:%d, the port ramsso serve remembers, is held by another process.\n"+
+			"ramsso: WARNING: if it is not yours, another local user may be squatting it to collect ramsso's token and feed your SDKs their keys.\n"+
+			"ramsso: WARNING: the token has been rotated, so URLs exported before no longer work anywhere. Find the holder (ss -ltnp 'sport = :%d'),\n"+
+			"ramsso: WARNING: and keep the port owned from login on with \"ramsso install --serve\" (or choose another once with --port N).\n",
+			state.Port, state.Port)
+		return nil, state, lerr
+	}
+	state, err = credserver.RotateToken(ctx, home, "")
+	if err != nil {
+		ln.Close()
+		return nil, state, err
+	}
+	return ln, state, nil
 }

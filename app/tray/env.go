@@ -1,10 +1,10 @@
 package tray
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/ramsso/ramsso/internal/shellquote"
 	"github.com/ramsso/ramsso/internal/store"
 )
 
@@ -34,23 +34,13 @@ func EnvText(s *store.Session, format, defaultRegion string) string {
 	}
 	var b strings.Builder
 	for _, v := range vars {
-		switch strings.ToLower(format) {
-		case "fish":
-			fmt.Fprintf(&b, "set -gx %s %s;\n", v[0], shQuote(v[1]))
-		case "powershell", "pwsh":
-			fmt.Fprintf(&b, "$Env:%s = '%s'\n", v[0], strings.ReplaceAll(v[1], "'", "''"))
-		default:
-			fmt.Fprintf(&b, "export %s=%s\n", v[0], shQuote(v[1]))
+		line, ok := shellquote.Assignment(format, v[0], v[1])
+		if !ok {
+			line, _ = shellquote.Assignment("sh", v[0], v[1])
 		}
+		b.WriteString(line + "\n")
 	}
 	return b.String()
-}
-
-func shQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/+=@") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // DueWarnings returns the sessions that end within before and have not

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/urlcheck"
 )
 
 // SettingsForm is the settings window's fields as text, with the parsing
@@ -109,7 +110,7 @@ func (f SettingsForm) Apply(s *config.Settings) error {
 		return fmt.Errorf("default duration %s: use 15m to 12h", f.DefaultDuration)
 	}
 	if p := strings.TrimSpace(f.Proxy); p != "" && !strings.Contains(p, "://") {
-		return fmt.Errorf("proxy %q: write a URL such as http://proxy.example:3128", p)
+		return fmt.Errorf("proxy %s: write a URL such as http://proxy.example:3128", urlcheck.Redact(p))
 	}
 	s.AccountAliases = aliases
 	s.IdPLoginURLs = urls

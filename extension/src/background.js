@@ -16,17 +16,42 @@ const manager = new FlowManager({
   onChange: () => void updateBadge(),
 });
 
+function onSignInRequest(details) {
+  manager.handleRequest(details).catch((e) => {
+    // Never log the request body: only the error's message.
+    console.warn('ramsso: could not handle a sign-in POST:', e?.message ?? String(e));
+  });
+  // Returning nothing: observe only.
+}
+
+// The SAML POST is captured only as a top-level navigation: a page can
+// auto-submit a form into a hidden iframe, and that is never the user's own
+// console sign-in (defence in depth; the first-seen confirmation is the
+// control).
 api.webRequest.onBeforeRequest.addListener(
-  (details) => {
-    manager.handleRequest(details).catch((e) => {
-      // Never log the request body: only the error's message.
-      console.warn('ramsso: could not handle a sign-in POST:', e?.message ?? String(e));
-    });
-    // Returning nothing: observe only.
-  },
-  { urls: [...SSO_PATTERNS, ...ENTRANCE_PATTERNS], types: ['main_frame', 'sub_frame'] },
+  onSignInRequest,
+  { urls: SSO_PATTERNS, types: ['main_frame'] },
   ['requestBody'],
 );
+api.webRequest.onBeforeRequest.addListener(
+  onSignInRequest,
+  { urls: ENTRANCE_PATTERNS, types: ['main_frame', 'sub_frame'] },
+  ['requestBody'],
+);
+
+// The page a sign-in came from, for the first-seen confirmation: Chrome
+// leaves `initiator` out of the request above in some cases, but the POST's
+// Referer (an origin under the default referrer policy) is in its headers,
+// which Chrome shows only with 'extraHeaders' (Firefox does not know that
+// option and gives originUrl instead). Observe only.
+function onSignInHeaders(details) {
+  manager.notePage(details);
+}
+try {
+  api.webRequest.onSendHeaders.addListener(onSignInHeaders, { urls: SSO_PATTERNS, types: ['main_frame'] }, ['requestHeaders', 'extraHeaders']);
+} catch {
+  api.webRequest.onSendHeaders.addListener(onSignInHeaders, { urls: SSO_PATTERNS, types: ['main_frame'] }, ['requestHeaders']);
+}
 
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   // Only our own pages (the popup) may drive flows.
@@ -41,6 +66,9 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
       break;
     case 'choose':
       work = manager.choose(String(msg.id ?? ''), String(msg.roleArn ?? ''));
+      break;
+    case 'confirm':
+      work = manager.confirm(String(msg.id ?? ''), msg.confirmed === true);
       break;
     case 'cancel':
       work = manager.cancel(String(msg.id ?? ''));
@@ -64,7 +92,7 @@ let lastNeedsChoice = new Set();
 async function updateBadge() {
   if (!api.action?.setBadgeText) return;
   try {
-    const waiting = [...manager.open.values()].filter((f) => f.record.state === 'needs_choice');
+    const waiting = [...manager.open.values()].filter((f) => f.record.state === 'needs_choice' || f.record.state === 'needs_confirm');
     const paused = await manager.isPaused();
     let textValue = '';
     let color = '#888888';

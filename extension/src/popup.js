@@ -229,6 +229,35 @@ function renderPicker(rec) {
   return picker.node;
 }
 
+/**
+ * The first sign-in from an IdP or account ramsso has not seen: say where it
+ * came from and let the person confirm it or refuse it. Every value is set
+ * as text (never HTML).
+ */
+function renderConfirm(rec) {
+  const c = rec.confirm;
+  const what = [c.newIssuer ? 'identity provider' : '', c.newAccount ? 'Alibaba Cloud account' : ''].filter(Boolean).join(' and ');
+  const status = el('p', { class: 'muted hint', 'aria-live': 'polite' });
+  const answer = async (yes) => {
+    status.textContent = yes ? 'Getting credentials…' : 'Refused: nothing is stored.';
+    const r = await send({ type: 'confirm', id: rec.id, confirmed: yes });
+    if (!r?.ok) status.textContent = r?.error || 'Could not send the answer.';
+  };
+  return el('div', { class: 'card confirm', 'data-flow': rec.id, 'data-state': 'needs_confirm' },
+    el('h3', {}, `First sign-in from this ${what || 'source'}`),
+    el('p', {}, 'Only continue if you just signed in to the Alibaba Cloud console yourself.'),
+    el('dl', {},
+      el('dt', {}, 'From page'), el('dd', { class: 'page' }, c.page || 'unknown'),
+      el('dt', {}, 'IdP'), el('dd', { class: 'issuer' }, c.issuer),
+      c.subject ? [el('dt', {}, 'User'), el('dd', {}, c.subject)] : null,
+      el('dt', {}, 'Account'), el('dd', { class: 'account' }, c.accountId),
+      el('dt', {}, 'Role'), el('dd', {}, roleText(c.roleArn))),
+    status,
+    el('div', { class: 'actions' },
+      el('button', { type: 'button', class: 'primary', id: `confirm-${rec.id}`, onclick: () => void answer(true) }, 'Yes, it was me'),
+      el('button', { type: 'button', id: `refuse-${rec.id}`, onclick: () => void answer(false) }, 'No, refuse')));
+}
+
 function renderActive(flows) {
   const box = $('active');
   const open = flows.filter((r) => !isFinal(r.state));
@@ -236,6 +265,10 @@ function renderActive(flows) {
   for (const rec of open) {
     if (rec.state === 'needs_choice' && Array.isArray(rec.roles) && rec.roles.length > 0) {
       nodes.push(renderPicker(rec));
+      continue;
+    }
+    if (rec.state === 'needs_confirm' && rec.confirm) {
+      nodes.push(renderConfirm(rec));
       continue;
     }
     const d = describeFlow(rec, Date.now());

@@ -358,6 +358,42 @@ describe('popup actions', () => {
     assert.equal(rec.roles, undefined);
   });
 
+  it('needs_confirm shows where a first sign-in came from; confirm answers on the port', async () => {
+    const { m, native, local } = setup();
+    await m.handleRequest(ssoDetails(3));
+    const [port] = native.ports;
+    // Only in needs_confirm may the popup answer.
+    assert.equal((await m.confirm('flow-1', true)).ok, false);
+    port.reply({
+      ok: true, type: 'status', id: 'flow-1', state: 'needs_confirm', issuer: 'https://evil.example/idp',
+      confirm: {
+        issuer: 'https://evil.example/idp', accountId: '3333333333333333', roleArn: 'acs:ram::3333333333333333:role/x',
+        page: 'https://evil.example', newIssuer: true, newAccount: true, samlResponse: SAML,
+      },
+    });
+    let [rec] = await history(local);
+    assert.equal(rec.state, 'needs_confirm');
+    assert.equal(rec.confirm.page, 'https://evil.example');
+    assert.equal(rec.confirm.accountId, '3333333333333333');
+    assert.equal(rec.confirm.newAccount, true);
+    assert.ok(!JSON.stringify(rec).includes('SECRETSAML'), 'a stray field reached storage');
+    assert.deepEqual(await m.confirm('flow-1', false), { ok: true });
+    assert.deepEqual(port.sent.at(-1), { type: 'confirm', id: 'flow-1', confirmed: false });
+    [rec] = await history(local);
+    assert.equal(rec.confirm, undefined);
+    assert.equal((await m.confirm('flow-1', true)).ok, false, 'answered twice');
+  });
+
+  it('a first-seen question without a page takes the POST\'s Referer origin', async () => {
+    const { m, native, local } = setup();
+    await m.handleRequest(ssoDetails(4, SAML, { initiator: undefined }));
+    const [port] = native.ports;
+    port.reply({ ok: true, type: 'status', id: 'flow-1', state: 'needs_confirm', confirm: { issuer: 'i', accountId: '1', roleArn: ROLE_A } });
+    m.notePage({ tabId: 4, requestHeaders: [{ name: 'Referer', value: 'https://idp.example.com/app/sso?x=1' }] });
+    const [rec] = await history(local);
+    assert.equal(rec.confirm.page, 'https://idp.example.com');
+  });
+
   it('cancel tells the host, closes the port and records it', async () => {
     const { m, native, local } = setup();
     await m.handleRequest(ssoDetails(3));

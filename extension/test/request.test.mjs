@@ -183,3 +183,18 @@ describe('classifyRequest', () => {
     assert.equal(initiatorOf({}), '');
   });
 });
+
+describe('main_frame only', () => {
+  const sso = (type) => ({
+    method: 'POST', type, url: 'https://signin.aliyun.com/saml-role/sso', tabId: 1,
+    initiator: 'https://evil.example', requestBody: { formData: { SAMLResponse: [SAML] } },
+  });
+  it('a SAML POST in a (hidden) iframe is not captured', () => {
+    assert.equal(classifyRequest(sso('sub_frame')), null);
+    assert.equal(classifyRequest(sso('xmlhttprequest')), null);
+  });
+  it('a top-level SAML POST is', () => {
+    assert.equal(classifyRequest(sso('main_frame')).kind, 'capture');
+    assert.equal(classifyRequest(sso(undefined)).kind, 'capture');
+  });
+});

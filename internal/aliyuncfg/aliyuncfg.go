@@ -1,9 +1,12 @@
 // Package aliyuncfg edits the aliyun CLI's configuration file
-// (~/.aliyun/config.json, or $ALIBABA_CLOUD_CONFIG_FILE) in place: it
-// upserts the profiles ramsso manages and keeps everything else — other
+// (~/.aliyun/config.json, the one file the CLI reads) in place: it
+// upserts the profiles ramsso owns and keeps everything else — other
 // profiles, unknown keys at every level, key order, "current" and
-// "meta_path" — as it was. Writes are atomic (temporary file, fsync,
-// rename) and locked against other writers, including credentials-go,
+// "meta_path" — as it was. A profile of the same name that ramsso did not
+// write is refused (or, when forced, replaced after a backup). Writes are
+// atomic (temporary file, fsync, rename onto the file, or onto a symlink's
+// target so the link stays), leave the file 0600 whenever it holds a
+// secret, and are locked against other writers, including credentials-go,
 // which flocks config.json itself.
 package aliyuncfg
 
@@ -16,14 +19,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/ramsso/ramsso/internal/config"
 )
 
-// EnvConfigFile overrides the config file's path, as for the aliyun CLI
-// and credentials-go.
+// EnvConfigFile moves the file credentials-go reads (not the aliyun CLI's:
+// see CLIConfigPath and SDKConfigPath).
 const EnvConfigFile = "ALIBABA_CLOUD_CONFIG_FILE"
 
 // Modes ramsso writes.
@@ -35,28 +39,21 @@ const (
 // DefaultLockWait bounds the wait for another writer.
 const DefaultLockWait = 10 * time.Second
 
-// Path returns the config file's path: $ALIBABA_CLOUD_CONFIG_FILE, else
-// $HOME/.aliyun/config.json (the home directory as the aliyun CLI finds it).
-// getenv may be nil (os.Getenv).
+// Path returns the file the aliyun CLI reads, which is the one ramsso
+// writes (CLIConfigPath for this OS; the CLI ignores
+// ALIBABA_CLOUD_CONFIG_FILE). getenv may be nil (os.Getenv).
 func Path(getenv func(string) string) (string, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	if p := strings.TrimSpace(getenv(EnvConfigFile)); p != "" {
+	if p := CLIConfigPath(runtime.GOOS, getenv); p != "" {
 		return filepath.Abs(p)
 	}
-	home := getenv("HOME")
-	if home == "" {
-		home = getenv("USERPROFILE")
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the aliyun CLI config (set HOME): %w", err)
 	}
-	if home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("finding the aliyun CLI config (set %s): %w", EnvConfigFile, err)
-		}
-		home = h
-	}
-	return filepath.Join(home, ".aliyun", "config.json"), nil
+	return filepath.Join(h, ".aliyun", "config.json"), nil
 }
 
 // Profile is what ramsso sets in one aliyun CLI profile. Empty fields are
@@ -72,6 +69,19 @@ type Profile struct {
 	AccessKeyID     string // StsToken
 	AccessKeySecret string // StsToken
 	STSToken        string // StsToken
+	// KnownKeyID is the access_key_id ramsso last wrote into this StsToken
+	// profile (from its ledger): a profile still holding it is ramsso's.
+	KnownKeyID string
+	// Self is this ramsso binary's absolute path: an External profile
+	// running "Self process ..." is ramsso's whatever the binary is named.
+	Self string
+	// SetCurrent makes the profile the file's "current" one; otherwise
+	// "current" is never touched (an External profile that is current is
+	// run by every SDK's default chain, which writes the keys back).
+	SetCurrent bool
+	// Force replaces a same-named profile ramsso did not write, after a
+	// 0600 backup of the whole file beside it.
+	Force bool
 }
 
 // Result says what Upsert did to one profile.
@@ -79,6 +89,15 @@ type Result struct {
 	Name    string
 	Created bool   // false: an existing profile was updated
 	Region  string // the region_id the profile has now
+	// Replaced: a profile ramsso did not write was replaced (Force).
+	Replaced bool
+	// Backup is the backup written before the write ("" when none).
+	Backup string
+	// Tightened is the file's mode before ramsso made it 0600 because it
+	// now holds a secret (0 when unchanged).
+	Tightened fs.FileMode
+	// File is the file actually written (a symlink's target).
+	File string
 }
 
 // Edit is the file as parsed: the top-level object and each profile as an
@@ -89,6 +108,10 @@ type Edit struct {
 	profiles []*object
 	indent   string
 	newFile  bool
+	path     string
+	// backup: a foreign profile is being replaced; secret: the file now
+	// holds a key.
+	backup, secret bool
 }
 
 // keys ramsso removes when it switches a profile's mode, so no stale
@@ -143,8 +166,10 @@ func (e *Edit) Names() []string {
 func (e *Edit) Current() string { return e.top.str("current") }
 
 // Upsert sets p in the file: an existing profile of that name is updated
-// in place (its other keys kept), a new one is appended. "current" is set
-// only when the file has none.
+// in place (its other keys kept), a new one is appended. A profile ramsso
+// did not write (IsRamssoProfile, or an StsToken profile still holding
+// p.KnownKeyID) is a *ForeignProfileError unless p.Force. "current" is
+// set only with p.SetCurrent.
 func (e *Edit) Upsert(p Profile) (Result, error) {
 	if p.Name == "" {
 		return Result{}, errors.New("aliyun CLI profile needs a name")
@@ -157,6 +182,12 @@ func (e *Edit) Upsert(p Profile) (Result, error) {
 		}
 	}
 	res := Result{Name: p.Name, Created: o == nil}
+	if o != nil && !e.owned(o, p) {
+		if !p.Force {
+			return Result{}, &ForeignProfileError{Path: e.path, Name: p.Name, Mode: o.str("mode")}
+		}
+		res.Replaced, e.backup = true, true
+	}
 	if o == nil {
 		o = &object{}
 		o.set("name", p.Name)
@@ -172,6 +203,7 @@ func (e *Edit) Upsert(p Profile) (Result, error) {
 		o.set("access_key_secret", p.AccessKeySecret)
 		o.set("sts_token", p.STSToken)
 		o.del(processKeys...)
+		e.secret = true
 	default:
 		return Result{}, fmt.Errorf("aliyun CLI profile %s: unsupported mode %q", p.Name, p.Mode)
 	}
@@ -182,10 +214,35 @@ func (e *Edit) Upsert(p Profile) (Result, error) {
 		o.set("region_id", p.DefaultRegion)
 	}
 	res.Region = o.str("region_id")
-	if e.Current() == "" {
+	if p.SetCurrent {
 		e.top.set("current", p.Name)
 	}
 	return res, nil
+}
+
+// owned reports whether the existing profile o is ramsso's to change.
+func (e *Edit) owned(o *object, p Profile) bool {
+	if IsRamssoProfile(o.str("mode"), o.str("process_command")) {
+		return true
+	}
+	if f := strings.Fields(o.str("process_command")); p.Self != "" && len(f) >= 3 && f[0] == p.Self && f[1] == "process" &&
+		strings.EqualFold(o.str("mode"), ModeExternal) {
+		return true
+	}
+	return p.KnownKeyID != "" && strings.EqualFold(o.str("mode"), ModeStsToken) &&
+		o.str("access_key_id") == p.KnownKeyID && o.str("process_command") == ""
+}
+
+// HoldsSecret reports whether any profile in the file holds a key.
+func (e *Edit) HoldsSecret() bool {
+	for _, p := range e.profiles {
+		for _, k := range []string{"access_key_secret", "sts_token", "private_key"} {
+			if p.str(k) != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Bytes encodes the file: keys in their original order, values as they
@@ -215,56 +272,80 @@ func (e *Edit) Bytes() ([]byte, error) {
 }
 
 // Update edits the file at path under its lock: it reads and parses it
-// (a missing file is new), lets fn change it and writes it atomically,
-// keeping the file's mode (0600 for a new file). When fn or parsing fails,
-// the file is left untouched.
-func Update(ctx context.Context, path string, fn func(*Edit) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("aliyun CLI config directory: %w", err)
-	}
-	unlock, err := lock(ctx, path, DefaultLockWait)
+// (a missing file is new), lets fn change it and writes it atomically.
+// A symlinked path is written through: the temporary file is made in the
+// target's directory and renamed onto the target, so the link stays. The
+// file keeps its mode (0600 for a new file) unless it now holds a secret
+// and others could read it: then it becomes 0600. When fn or parsing
+// fails, the file is left untouched.
+func Update(ctx context.Context, path string, fn func(*Edit) error) (WriteInfo, error) {
+	target, err := resolveTarget(path)
 	if err != nil {
-		return err
+		return WriteInfo{}, err
+	}
+	info := WriteInfo{File: target}
+	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+		return info, fmt.Errorf("aliyun CLI config directory: %w", err)
+	}
+	unlock, err := lock(ctx, target, DefaultLockWait)
+	if err != nil {
+		return info, err
 	}
 	defer unlock()
 	defer func() {
 		// The lock created a missing file: never leave it empty.
-		if fi, serr := os.Stat(path); serr == nil && fi.Size() == 0 {
-			_ = os.Remove(path)
+		if fi, serr := os.Stat(target); serr == nil && fi.Size() == 0 {
+			_ = os.Remove(target)
 		}
 	}()
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(target)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("reading aliyun CLI config: %w", err)
+		return info, fmt.Errorf("reading aliyun CLI config: %w", err)
 	}
 	perm := fs.FileMode(0o600)
-	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+	if fi, err := os.Stat(target); err == nil && fi.Size() > 0 {
 		perm = fi.Mode().Perm()
 	}
 	e, err := Parse(path, data)
 	if err != nil {
-		return err
+		return info, err
 	}
+	e.path = path
 	if err := fn(e); err != nil {
-		return err
+		return info, err
 	}
 	out, err := e.Bytes()
 	if err != nil {
-		return err
+		return info, err
 	}
-	if bytes.Equal(out, data) {
-		return nil
+	if (e.secret || e.HoldsSecret()) && perm&0o077 != 0 {
+		info.Tightened, perm = perm, 0o600
 	}
-	if err := config.WriteFileAtomic(path, out, perm); err != nil {
-		return fmt.Errorf("aliyun CLI config: %w", err)
+	if bytes.Equal(out, data) && info.Tightened == 0 {
+		return info, nil
 	}
-	return nil
+	if e.backup && len(data) > 0 {
+		if info.Backup, err = writeBackup(target, data, time.Now()); err != nil {
+			return info, err
+		}
+	}
+	if err := config.WriteFileAtomic(target, out, perm); err != nil {
+		return info, fmt.Errorf("aliyun CLI config: %w", err)
+	}
+	return info, nil
+}
+
+// WriteInfo says what Update wrote.
+type WriteInfo struct {
+	File      string      // the file written (a symlink's target)
+	Backup    string      // the backup made before replacing a foreign profile
+	Tightened fs.FileMode // the mode before it became 0600 (0: unchanged)
 }
 
 // Upsert writes profiles into the file at path (see Edit.Upsert).
 func Upsert(ctx context.Context, path string, profiles ...Profile) ([]Result, error) {
 	var res []Result
-	err := Update(ctx, path, func(e *Edit) error {
+	info, err := Update(ctx, path, func(e *Edit) error {
 		res = res[:0]
 		for _, p := range profiles {
 			r, err := e.Upsert(p)
@@ -277,6 +358,9 @@ func Upsert(ctx context.Context, path string, profiles ...Profile) ([]Result, er
 	})
 	if err != nil {
 		return nil, err
+	}
+	for i := range res {
+		res[i].Backup, res[i].Tightened, res[i].File = info.Backup, info.Tightened, info.File
 	}
 	return res, nil
 }

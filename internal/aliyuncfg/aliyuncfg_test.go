@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -54,6 +55,16 @@ func TestGolden(t *testing.T) {
 					}
 				}
 				res, err := Upsert(context.Background(), path, profiles...)
+				if foreign := foreignIn(before, profiles); foreign != "" {
+					var fe *ForeignProfileError
+					if !errors.As(err, &fe) || fe.Name != foreign {
+						t.Fatalf("err = %v, want a refusal to change %s", err, foreign)
+					}
+					if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+						t.Fatal("a refused upsert changed the file")
+					}
+					return
+				}
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -83,18 +94,23 @@ func TestGolden(t *testing.T) {
 				checkPreserved(t, before, after, profiles)
 				fi, _ := os.Stat(path)
 				wantMode := os.FileMode(0o644)
-				if before == nil {
-					wantMode = 0o600
+				if e, _ := Parse(path, after); before == nil || e.HoldsSecret() {
+					wantMode = 0o600 // a file holding a key is owner-only
 				}
 				if fi.Mode().Perm() != wantMode {
 					t.Errorf("mode %v, want %v", fi.Mode().Perm(), wantMode)
 				}
-				// A second identical run changes nothing.
-				if _, err := Upsert(context.Background(), path, profiles...); err != nil {
+				// A second identical run changes nothing (a plaintext
+				// profile is ramsso's when it still holds the key id
+				// ramsso's ledger recorded).
+				again := append([]Profile(nil), profiles...)
+				for i := range again {
+					again[i].KnownKeyID = again[i].AccessKeyID
+				}
+				if _, err := Upsert(context.Background(), path, again...); err != nil {
 					t.Fatal(err)
 				}
-				again, _ := os.ReadFile(path)
-				if !bytes.Equal(again, after) {
+				if b, _ := os.ReadFile(path); !bytes.Equal(b, after) {
 					t.Error("a repeated upsert changed the file")
 				}
 			})
@@ -131,8 +147,8 @@ func checkPreserved(t *testing.T, before, after []byte, profiles []Profile) {
 		}
 	}
 	if b == nil || b["current"] == nil || b["current"] == "" {
-		if a["current"] != profiles[0].Name {
-			t.Errorf("current = %v, want %s for a file without one", a["current"], profiles[0].Name)
+		if a["current"] != nil && a["current"] != "" {
+			t.Errorf("current = %v, want none: ramsso sets it only with --set-current", a["current"])
 		}
 	}
 	byName := func(m map[string]any) map[string]map[string]any {
@@ -195,6 +211,26 @@ func checkPreserved(t *testing.T, before, after []byte, profiles []Profile) {
 			}
 		}
 	}
+}
+
+// foreignIn returns the first profile in profiles that before holds under
+// the same name and ramsso did not write ("" when none).
+func foreignIn(before []byte, profiles []Profile) string {
+	if len(bytes.TrimSpace(before)) == 0 {
+		return ""
+	}
+	e, err := Parse("x", before)
+	if err != nil {
+		return ""
+	}
+	for _, p := range profiles {
+		for _, q := range e.profiles {
+			if q.str("name") == p.Name && !IsRamssoProfile(q.str("mode"), q.str("process_command")) {
+				return p.Name
+			}
+		}
+	}
+	return ""
 }
 
 func TestExistingRegionKept(t *testing.T) {
@@ -320,7 +356,7 @@ func TestCrashBeforeRename(t *testing.T) {
 func TestCrashProcessKilled(t *testing.T) {
 	if os.Getenv("ALIYUNCFG_CRASH_CHILD") != "" {
 		path := os.Getenv("ALIYUNCFG_CRASH_CHILD")
-		_ = Update(context.Background(), path, func(e *Edit) error {
+		_, _ = Update(context.Background(), path, func(e *Edit) error {
 			if _, err := e.Upsert(Profile{Name: "child", Mode: ModeExternal, ProcessCommand: exe + " process child"}); err != nil {
 				return err
 			}
@@ -409,13 +445,9 @@ func TestConfigureProfile(t *testing.T) {
 }
 
 func TestPath(t *testing.T) {
-	env := map[string]string{"HOME": "/home/me"}
+	env := map[string]string{"HOME": "/home/me", EnvConfigFile: "/etc/aliyun.json"}
 	p, err := Path(func(k string) string { return env[k] })
 	if err != nil || p != filepath.Join("/home/me", ".aliyun", "config.json") {
-		t.Fatalf("%s %v", p, err)
-	}
-	env[EnvConfigFile] = "/etc/aliyun.json"
-	if p, _ := Path(func(k string) string { return env[k] }); p != "/etc/aliyun.json" {
-		t.Fatalf("%s", p)
+		t.Fatalf("%s %v: want the file the aliyun CLI reads, whatever %s says", p, err, EnvConfigFile)
 	}
 }

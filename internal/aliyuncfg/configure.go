@@ -2,6 +2,7 @@ package aliyuncfg
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/store"
 )
 
@@ -25,6 +27,17 @@ type Options struct {
 	// Plaintext writes an StsToken profile holding the session's keys
 	// instead of an External one that runs `ramsso process`.
 	Plaintext bool
+	// Name is the aliyun CLI profile's name ("" : the ramsso profile's).
+	Name string
+	// SetCurrent makes it the file's current profile.
+	SetCurrent bool
+	// Force replaces a same-named profile ramsso did not write (after a
+	// backup).
+	Force bool
+	// Home is RAMSSO_HOME, where the ledger of plaintext profiles lives
+	// (the key id ramsso wrote into each, which is how a later run knows
+	// the profile is still its own). "" : no ledger.
+	Home string
 }
 
 // SiteDefaultRegion is the region a new profile gets when nothing else
@@ -86,7 +99,19 @@ func ConfigureProfile(ctx context.Context, s store.Session, o Options) (Result, 
 		}
 		path = p
 	}
-	p := Profile{Name: s.Profile, RegionID: s.Region, DefaultRegion: o.Region}
+	name := o.Name
+	if name == "" {
+		name = s.Profile
+	}
+	if strings.IndexFunc(name, unicode.IsSpace) >= 0 {
+		return Result{}, fmt.Errorf("aliyun CLI profile name %q has a space: pick another with --name", name)
+	}
+	p := Profile{Name: name, RegionID: s.Region, DefaultRegion: o.Region, SetCurrent: o.SetCurrent, Force: o.Force}
+	target, err := resolveTarget(path)
+	if err != nil {
+		return Result{}, err
+	}
+	p.KnownKeyID = ledgerGet(o.Home, target, name)
 	if p.DefaultRegion == "" {
 		p.DefaultRegion = SiteDefaultRegion(s.Site)
 	}
@@ -97,15 +122,17 @@ func ConfigureProfile(ctx context.Context, s store.Session, o Options) (Result, 
 		}
 		p.Mode = ModeStsToken
 		p.AccessKeyID, p.AccessKeySecret, p.STSToken = c.AccessKeyID, c.AccessKeySecret, c.SecurityToken
-	} else {
-		exe := o.Exe
-		if exe == "" {
-			e, err := RamssoPath()
-			if err != nil {
-				return Result{}, err
-			}
-			exe = e
+	}
+	exe := o.Exe
+	if exe == "" {
+		e, err := RamssoPath()
+		if err != nil {
+			return Result{}, err
 		}
+		exe = e
+	}
+	p.Self = exe
+	if !o.Plaintext {
 		cmd, err := ProcessCommand(exe, s.Profile)
 		if err != nil {
 			return Result{}, err
@@ -116,5 +143,53 @@ func ConfigureProfile(ctx context.Context, s store.Session, o Options) (Result, 
 	if err != nil {
 		return Result{}, err
 	}
+	if o.Plaintext {
+		if err := ledgerPut(o.Home, target, name, p.AccessKeyID); err != nil {
+			return res[0], err
+		}
+	}
 	return res[0], nil
+}
+
+// ledgerFile is where ramsso records the key id it wrote into each
+// plaintext profile (no secret: an AccessKey ID identifies, it does not
+// authenticate).
+const ledgerFile = "aliyun-plaintext.json"
+
+func ledgerRead(home string) map[string]map[string]string {
+	m := map[string]map[string]string{}
+	if home == "" {
+		return m
+	}
+	b, err := config.ReadStateFile(filepath.Join(home, ledgerFile))
+	if err == nil {
+		_ = json.Unmarshal(b, &m) // a damaged ledger only means "not known"
+	}
+	if m == nil {
+		m = map[string]map[string]string{}
+	}
+	return m
+}
+
+func ledgerGet(home, file, name string) string {
+	return ledgerRead(home)[file][name]
+}
+
+func ledgerPut(home, file, name, keyID string) error {
+	if home == "" {
+		return nil
+	}
+	m := ledgerRead(home)
+	if m[file] == nil {
+		m[file] = map[string]string{}
+	}
+	m[file][name] = keyID
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := config.WriteFileAtomic(filepath.Join(home, ledgerFile), b, 0o600); err != nil {
+		return fmt.Errorf("recording the plaintext profile %s: %w", name, err)
+	}
+	return nil
 }

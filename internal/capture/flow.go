@@ -46,6 +46,8 @@ const (
 type Status struct {
 	State string
 	Roles []saml.Role
+	// Confirm is set with StateNeedsConfirm.
+	Confirm *ConfirmRequest
 }
 
 // Flow is one capture's role decision and exchange, in the design's
@@ -88,6 +90,9 @@ type Flow struct {
 	CanAskCaller bool
 	// OnStatus receives progress; it must not block for long. Optional.
 	OnStatus func(Status)
+	// Confirm, when set, runs after the role is decided and before the
+	// exchange (Confirmation.Check): an error ends the flow unexchanged.
+	Confirm func(ctx context.Context, role saml.Role) error
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
 
@@ -221,6 +226,13 @@ func (f *Flow) CloseInput() {
 	f.poke()
 }
 
+// InputClosed reports whether CloseInput was called.
+func (f *Flow) InputClosed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.inputClosed
+}
+
 func (f *Flow) role(spec string) (saml.Role, error) {
 	f.mu.Lock()
 	roles := f.allowed
@@ -279,6 +291,11 @@ func (f *Flow) Run(ctx context.Context) (res *Result, err error) {
 	role, answer, by, profile, err := f.decide(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if f.Confirm != nil {
+		if err := f.Confirm(ctx, role); err != nil {
+			return nil, err
+		}
 	}
 	if err := f.checkExpiry(); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ramsso/ramsso/internal/saml"
+	"github.com/ramsso/ramsso/internal/textsafe"
 )
 
 // SelectRole finds the role that spec names among roles. spec is a role
@@ -58,10 +59,11 @@ func SelectRole(roles []saml.Role, spec string, aliases map[string]string) (saml
 
 // RoleLabel is how a role is shown to a user: `alias/role` or `id/role`.
 func RoleLabel(r saml.Role, aliases map[string]string) string {
+	// Account ids and role names come from the unverified assertion.
 	if a := aliases[r.AccountID]; a != "" {
-		return a + "/" + r.RoleName
+		return a + "/" + textsafe.Escape(r.RoleName)
 	}
-	return r.AccountID + "/" + r.RoleName
+	return textsafe.Escape(r.AccountID + "/" + r.RoleName)
 }
 
 // RoleList is a one-line, comma-separated list of role labels.
@@ -83,9 +85,9 @@ type AccountGroup struct {
 // Label is the alias when known, else the account id.
 func (g AccountGroup) Label() string {
 	if g.Alias != "" {
-		return g.Alias + " (" + g.AccountID + ")"
+		return g.Alias + " (" + textsafe.Escape(g.AccountID) + ")"
 	}
-	return g.AccountID
+	return textsafe.Escape(g.AccountID)
 }
 
 // GroupByAccount groups roles by account, accounts sorted by label and

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -202,7 +201,7 @@ func (s *State) ForgetChoices(ctx context.Context) error {
 }
 
 func (s *State) read(name string) ([]byte, error) {
-	b, err := os.ReadFile(filepath.Join(s.Home, name))
+	b, err := config.ReadStateFile(filepath.Join(s.Home, name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

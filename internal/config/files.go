@@ -37,9 +37,10 @@ func Home() (string, error) {
 }
 
 // EnsureHome creates home (and missing parents) owner-only (0700). An
-// existing directory is accepted unless it is writable by group or others,
-// which would let another user swap ramsso's files: that is an error naming
-// the fix. A directory that others can merely read is left alone; CheckHome
+// existing directory is accepted unless another user owns it (its settings
+// — STS endpoint, proxy — would then be trusted) or it is writable by group
+// or others, which would let another user swap ramsso's files: either is an
+// error naming the fix. A directory that others can merely read is left alone; CheckHome
 // reports it (ramsso doctor).
 func EnsureHome(home string) error {
 	if home == "" {
@@ -62,8 +63,13 @@ func EnsureHome(home string) error {
 	case !fi.IsDir():
 		return fmt.Errorf("ramsso home %s is not a directory: remove it or set %s", home, EnvHome)
 	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("ramsso home %s is writable by other users (mode %04o): run \"chmod 700 %s\"", home, fi.Mode().Perm(), home)
+	if runtime.GOOS != "windows" {
+		if owner, known := fileOwner(fi); known && owner != os.Getuid() {
+			return ownerCheck("ramsso home", home, owner, os.Getuid(), known, fi.Mode())
+		}
+		if fi.Mode().Perm()&0o022 != 0 {
+			return fmt.Errorf("ramsso home %s is writable by other users (mode %04o): run \"chmod 700 %s\"", home, fi.Mode().Perm(), home)
+		}
 	}
 	return nil
 }

@@ -34,7 +34,10 @@ func Path(home string) string { return filepath.Join(home, SettingsFile) }
 // column, what is wrong and what to do.
 func Load(home string) (*Settings, error) {
 	path := Path(home)
-	data, err := os.ReadFile(path)
+	if err := CheckOwned("ramsso home", home); err != nil {
+		return nil, err
+	}
+	data, err := ReadStateFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Settings{}, nil
 	}

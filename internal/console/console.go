@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/creds"
+	"github.com/ramsso/ramsso/internal/urlcheck"
 )
 
 // DefaultEndpoint is the federation sign-in host Alibaba documents (for
@@ -53,7 +54,7 @@ func New(endpoint, proxy string) (*Client, error) {
 	if proxy != "" {
 		pu, err := url.Parse(proxy)
 		if err != nil || pu.Host == "" {
-			return nil, fmt.Errorf("proxy %q is not a URL", proxy)
+			return nil, fmt.Errorf("proxy %s is not a URL like http://proxy.example.com:3128", urlcheck.Redact(proxy))
 		}
 		tr.Proxy = http.ProxyURL(pu)
 	}
@@ -75,7 +76,12 @@ func normalize(endpoint string) (string, error) {
 	}
 	u, err := url.Parse(e)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" {
-		return "", fmt.Errorf("sign-in endpoint %q: give a host (signin.aliyun.com) or an http(s) URL", endpoint)
+		return "", fmt.Errorf("sign-in endpoint %s: give a host (signin.aliyun.com) or an https URL", urlcheck.Redact(endpoint))
+	}
+	// GetSigninToken carries AccessKeySecret and SecurityToken in its
+	// query: never over plain http except to a local emulator.
+	if err := urlcheck.Secure(u, "sign-in endpoint"); err != nil {
+		return "", err
 	}
 	p := strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/federation")
 	return u.Scheme + "://" + u.Host + p, nil

@@ -156,6 +156,17 @@ func TestEndpoint(t *testing.T) {
 	if _, err := New("ftp://x", ""); err == nil {
 		t.Error("ftp accepted")
 	}
+	// GetSigninToken's query holds AccessKeySecret and SecurityToken: plain
+	// http is refused except to loopback.
+	for _, e := range []string{"http://signin.aliyun.com", "http://10.0.0.1:8080"} {
+		if _, err := New(e, ""); err == nil || !strings.Contains(err.Error(), "https") {
+			t.Errorf("%s: err %v, want a refusal naming https", e, err)
+		}
+	}
+	// A malformed proxy is not echoed with its password.
+	if _, err := New("", "http://user:s3cret@proxy example:3128"); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("proxy error %v", err)
+	}
 	if DefaultDestination("international") != InternationalConsole || DefaultDestination("china") != ChinaConsole {
 		t.Error("default destinations")
 	}

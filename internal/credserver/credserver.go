@@ -16,7 +16,6 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -47,11 +46,39 @@ const DefaultRefreshWait = 8 * time.Second
 type State struct {
 	Port  int    `json:"port"`
 	Token string `json:"token"`
+	// Socket identifies the socket a socket-activated owner (systemd)
+	// handed over, so a restarted service keeps the token while the same
+	// socket lives, and a new socket (a new login) gets a new token.
+	Socket string `json:"socket,omitempty"`
 }
 
 // LoadState reads RAMSSO_HOME/serve.json, creating it with a random port
 // and token on first use. port > 0 replaces (and saves) the port.
 func LoadState(ctx context.Context, home string, port int) (State, error) {
+	return UpdateState(ctx, home, func(st *State) error {
+		if port > 0 {
+			st.Port = port
+		}
+		return nil
+	})
+}
+
+// RotateToken gives serve.json a new token (and records socket): what the
+// owner of the port does when it starts, and when it finds the port taken.
+func RotateToken(ctx context.Context, home, socket string) (State, error) {
+	return UpdateState(ctx, home, func(st *State) error {
+		tok, err := NewToken()
+		if err != nil {
+			return err
+		}
+		st.Token, st.Socket = tok, socket
+		return nil
+	})
+}
+
+// UpdateState changes serve.json under its lock: fn sees the stored state
+// (a missing token and port filled in first) and may change it.
+func UpdateState(ctx context.Context, home string, fn func(*State) error) (State, error) {
 	if err := config.EnsureHome(home); err != nil {
 		return State{}, err
 	}
@@ -62,7 +89,7 @@ func LoadState(ctx context.Context, home string, port int) (State, error) {
 	defer unlock()
 	path := filepath.Join(home, StateFile)
 	var st State
-	b, err := os.ReadFile(path)
+	b, err := config.ReadStateFile(path)
 	switch {
 	case err == nil:
 		if err := json.Unmarshal(b, &st); err != nil {
@@ -71,31 +98,53 @@ func LoadState(ctx context.Context, home string, port int) (State, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return State{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	changed := false
+	old := st
 	if st.Token == "" {
-		var t [32]byte
-		if _, err := rand.Read(t[:]); err != nil {
-			return State{}, fmt.Errorf("making a token: %w", err)
+		if st.Token, err = NewToken(); err != nil {
+			return State{}, err
 		}
-		st.Token, changed = base64.RawURLEncoding.EncodeToString(t[:]), true
-	}
-	if port > 0 && port != st.Port {
-		st.Port, changed = port, true
 	}
 	if st.Port <= 0 || st.Port > 65535 {
 		n, err := rand.Int(rand.Reader, big.NewInt(portMax-portMin))
 		if err != nil {
 			return State{}, fmt.Errorf("choosing a port: %w", err)
 		}
-		st.Port, changed = portMin+int(n.Int64()), true
+		st.Port = portMin + int(n.Int64())
 	}
-	if changed {
+	if err := fn(&st); err != nil {
+		return State{}, err
+	}
+	if st != old {
 		b, _ := json.MarshalIndent(st, "", "  ")
 		if err := config.WriteFileAtomic(path, append(b, '\n'), 0o600); err != nil {
 			return State{}, err
 		}
 	}
 	return st, nil
+}
+
+// NewToken returns a fresh random URL-safe token (256 bits).
+func NewToken() (string, error) {
+	var t [32]byte
+	if _, err := rand.Read(t[:]); err != nil {
+		return "", fmt.Errorf("making a token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(t[:]), nil
+}
+
+// ListenEphemeral opens 127.0.0.1 on a port the kernel picks and returns
+// the listener with a State holding that port and a fresh token: a server
+// for one child's lifetime (ramsso exec --server), nothing remembered.
+func ListenEphemeral() (net.Listener, State, error) {
+	tok, err := NewToken()
+	if err != nil {
+		return nil, State{}, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, State{}, fmt.Errorf("listening on 127.0.0.1: %w", err)
+	}
+	return ln, State{Port: ln.Addr().(*net.TCPAddr).Port, Token: tok}, nil
 }
 
 // URL is the credentials URI for profile.
@@ -121,6 +170,9 @@ type Server struct {
 	Resolve func(ctx context.Context, profile string) (*store.Session, error)
 	// Now is the clock; nil uses time.Now.
 	Now func() time.Time
+	// Only, when set, is the one profile served (ramsso exec --server):
+	// every other profile is a 404.
+	Only string
 
 	mu       sync.Mutex
 	inflight map[string]chan struct{}
@@ -157,8 +209,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
+	if r.URL.Path == ProbePath && r.Method == http.MethodGet {
+		s.serveProbe(w, r)
+		return
+	}
 	token, profile, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.State.Token)) != 1 || profile == "" || strings.Contains(profile, "/") {
+	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.State.Token)) != 1 || profile == "" || strings.Contains(profile, "/") ||
+		(s.Only != "" && profile != s.Only) {
 		http.NotFound(w, r)
 		return
 	}

@@ -152,6 +152,8 @@ func (s *IdPServer) serve(w http.ResponseWriter, r *http.Request) {
 		"Issuer":  s.IdP.Issuer,
 		"Roles":   roles,
 		"Auto":    q.Get("auto") != "0",
+		// frame=1 posts into a hidden iframe, as a hostile page would.
+		"Frame":   q.Get("frame") == "1",
 		"DelayMS": delay.Milliseconds(),
 	})
 }
@@ -160,7 +162,8 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html><html 
 <h1>Test identity provider</h1>
 <p>This page stands in for your company's IdP (Okta, Entra ID, AD FS…). It will sign in
 <strong>{{.Subject}}</strong> to Alibaba Cloud with a signed SAMLResponse that allows {{len .Roles}} RAM role(s).</p>
-<form id="sso" method="post" action="{{.Action}}">
+{{if .Frame}}<iframe name="sink" title="sink" style="width:1px;height:1px;border:0"></iframe>{{end}}
+<form id="sso" method="post" action="{{.Action}}"{{if .Frame}} target="sink"{{end}}>
 <input type="hidden" name="SAMLResponse" value="{{.SAML}}">
 {{if .Relay}}<input type="hidden" name="RelayState" value="{{.Relay}}">{{end}}
 <button type="submit" class="primary" id="signin">Sign in as {{.Subject}}</button>

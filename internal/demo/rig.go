@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/emulator"
 	"github.com/ramsso/ramsso/internal/store"
@@ -40,6 +41,10 @@ type RigConfig struct {
 	ConsoleChoiceWait string
 	// NoDisplay hides DISPLAY from the host so it never starts a tray.
 	NoDisplay bool
+	// TrustedAccounts are recorded as confirmed, with IdP's Issuer, in the
+	// fresh home (capture.Trust), as if the user had confirmed a first
+	// sign-in from them before; others are asked about (needs_confirm).
+	TrustedAccounts []string
 }
 
 // Rig is a running set of stand-ins plus a prepared ramsso home and
@@ -119,6 +124,11 @@ func NewRig(ctx context.Context, cfg RigConfig) (r *Rig, err error) {
 	}
 	if err := settings.SaveContext(ctx, r.Home); err != nil {
 		return nil, fmt.Errorf("writing the demo settings: %w", err)
+	}
+	for _, a := range cfg.TrustedAccounts {
+		if err := (&capture.Trust{Home: r.Home}).Record(ctx, cfg.IdP.Issuer, a); err != nil {
+			return nil, fmt.Errorf("recording the demo IdP as confirmed: %w", err)
+		}
 	}
 	if err := os.MkdirAll(r.ProfileDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the Chromium profile: %w", err)

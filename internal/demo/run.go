@@ -110,6 +110,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		Emulator:     cfg,
 		IdP:          idp,
 		Roles:        DemoRoles(),
+		// The demo's own IdP and account: confirmed, as after a first
+		// sign-in (a real first sign-in asks in the popup or tray).
+		TrustedAccounts: []string{emulator.DemoAccount},
 		// Headless: nobody would answer the popup, so the stand-in
 		// console chooser picks admin at once.
 		NoDisplay: o.Headless,

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/testidp"
 )
 
@@ -125,6 +126,10 @@ const (
 func InitDemo(dir string) (Config, *testidp.IdP, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Config{}, nil, fmt.Errorf("emulator demo: %w", err)
+	}
+	// A directory someone else made could hold their IdP key and config.
+	if err := config.CheckOwned("emulator --init directory", dir); err != nil {
+		return Config{}, nil, err
 	}
 	keyPath, certPath := filepath.Join(dir, DemoKeyFile), filepath.Join(dir, DemoCertFile)
 	var idp *testidp.IdP

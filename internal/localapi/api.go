@@ -3,8 +3,9 @@
 // serves it; the native messaging host and the CLI call it to ask for a
 // role choice, to say that a session changed or that a capture ended, and
 // to bring the tray's windows forward. Only the owner can connect: the
-// socket is 0600 in a 0700 directory and, on Linux, the peer's uid is
-// checked on every connection. The package is cgo-free.
+// socket is 0600 in a 0700 directory and, on Linux and macOS, the peer's
+// uid is checked on every connection; clients check the socket and the
+// server's uid before they send anything. The package is cgo-free.
 package localapi
 
 import (

@@ -18,6 +18,7 @@ import (
 const (
 	envChild    = "RAMSSO_LOCALAPI_TEST_SOCKET" // ping the socket as another user
 	envFakeTray = "RAMSSO_LOCALAPI_TEST_TRAY"   // act as a tray
+	envSquat    = "RAMSSO_LOCALAPI_TEST_SQUAT"  // listen where the tray would, as another user
 )
 
 func TestMain(m *testing.M) {
@@ -27,6 +28,9 @@ func TestMain(m *testing.M) {
 	}
 	if os.Getenv(envFakeTray) != "" {
 		os.Exit(fakeTray())
+	}
+	if path := os.Getenv(envSquat); path != "" {
+		os.Exit(squat(path))
 	}
 	os.Exit(m.Run())
 }
@@ -70,7 +74,15 @@ func TestStartTray(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = p.Signal(syscall.SIGTERM); _, _ = p.Wait() })
+	t.Cleanup(func() {
+		_ = p.Signal(syscall.SIGTERM)
+		_, _ = p.Wait()
+		// The tray is detached (not our child): Wait cannot wait for it, so
+		// poll until it is gone before TempDir's cleanup removes its home.
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end) && syscall.Kill(pid, 0) == nil; {
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
 	if pid == os.Getpid() || !Running(home) {
 		t.Fatalf("pid %d, running %v", pid, Running(home))
 	}

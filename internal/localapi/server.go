@@ -87,6 +87,7 @@ func (s *Server) routes() http.Handler {
 		writeJSON(w, http.StatusOK, s.Handler.Status())
 	})
 	mux.HandleFunc("POST "+PathAsk, s.ask)
+	mux.HandleFunc("POST "+PathConfirm, s.confirm)
 	mux.HandleFunc("GET "+PathSessions, func(w http.ResponseWriter, r *http.Request) {
 		ss, err := s.Handler.Sessions(r.Context())
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/urlcheck"
 )
 
 // Opener opens a URL in the user's browser.
@@ -66,6 +67,11 @@ func (e Env) CanOpen() error {
 // else xdg-open (Linux, BSD), open (macOS) or rundll32's URL handler
 // (Windows). The URL is passed as one argument, never through a shell.
 func (e Env) Open(ctx context.Context, url string) error {
+	// Only https (http to loopback), never something an opener reads as
+	// an option: "--new-instance=file:///etc/shadow" used to reach $BROWSER.
+	if err := urlcheck.Openable(url); err != nil {
+		return fmt.Errorf("not opening it: %w", err)
+	}
 	if b := e.get(EnvBrowser); b != "" {
 		sep := ":"
 		if runtime.GOOS == "windows" {

@@ -210,3 +210,32 @@ func TestRefreshChainedSession(t *testing.T) {
 		t.Fatalf("err = %v, opened = %v", err, opened)
 	}
 }
+
+// TestOpenRefusesNonHTTPS: an idpLoginURLs value like
+// "--new-instance=file:///etc/shadow" used to reach $BROWSER as an option.
+func TestOpenRefusesNonHTTPS(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "opened")
+	script := filepath.Join(dir, "browser.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s\\n' \"$@\" >> "+out+"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := Env(func(k string) string {
+		if k == EnvBrowser {
+			return script
+		}
+		return ""
+	})
+	for _, u := range []string{"--new-instance=file:///etc/shadow", "file:///etc/shadow", "http://idp.example.com/sso", "javascript:alert(1)"} {
+		if err := env.Open(context.Background(), u); err == nil {
+			t.Errorf("Open(%q) was allowed", u)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		b, _ := os.ReadFile(out)
+		t.Fatalf("the browser was started with %q", b)
+	}
+	if err := env.Open(context.Background(), "http://127.0.0.1:8080/login"); err != nil {
+		t.Fatalf("loopback http refused: %v", err)
+	}
+}

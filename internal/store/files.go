@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -43,7 +42,7 @@ func lock(ctx context.Context, home string, shared bool) (func(), error) {
 
 // readJSON decodes path into v; a missing file leaves v untouched.
 func readJSON(path string, v any) error {
-	data, err := os.ReadFile(path)
+	data, err := config.ReadStateFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

@@ -171,7 +171,7 @@ func recordFallback(home, reason string) (created bool, err error) {
 // Fallback reports whether a keyring fallback is recorded under home, and
 // why. For ramsso doctor.
 func Fallback(home string) (reason string, recorded bool, err error) {
-	data, err := os.ReadFile(filepath.Join(home, FallbackFile))
+	data, err := config.ReadStateFile(filepath.Join(home, FallbackFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", false, nil
 	}

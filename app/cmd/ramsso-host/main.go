@@ -31,6 +31,12 @@ func hooks() host.Hooks {
 			}
 			return localapi.Dial(home), true
 		},
+		TrayConfirmer: func(ctx context.Context) (capture.TrayConfirmer, bool) {
+			if err != nil || !localapi.Running(home) {
+				return nil, false
+			}
+			return localapi.Dial(home), true
+		},
 		// Notices need no liveness probe first: with no tray the call
 		// fails at once (ErrNotRunning) and a notice is best effort.
 		NotifyTray: func(ctx context.Context, s store.Session) {
@@ -73,6 +79,11 @@ func captureReport(end host.CaptureEnd) localapi.CaptureReport {
 			r.Outcome = localapi.OutcomeCancelled
 		}
 		r.Error = &localapi.ErrorInfo{Code: end.Err.Code, Message: end.Err.Message, Remedy: end.Err.Remedy}
+		if end.Err.Code == capture.CodeNotConfirmed {
+			// A sign-in the person did not confirm is not offered for
+			// "Pick role…" either.
+			r.SAMLResponse = ""
+		}
 	case end.Result != nil && end.Result.Outcome != nil:
 		s := end.Result.Outcome.Session
 		r.Outcome = localapi.OutcomeDone

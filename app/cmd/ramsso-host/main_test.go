@@ -29,6 +29,16 @@ type fakeTray struct {
 	asked   []capture.AskRequest
 	reports []localapi.CaptureReport
 	changes []localapi.Change
+	confirm []capture.ConfirmRequest
+}
+
+// ConfirmSession makes the fake a localapi.SessionConfirmer: the person
+// confirms the first sign-in from this IdP in the tray.
+func (f *fakeTray) ConfirmSession(_ context.Context, req capture.ConfirmRequest) (bool, error) {
+	f.mu.Lock()
+	f.confirm = append(f.confirm, req)
+	f.mu.Unlock()
+	return true, nil
 }
 
 func (f *fakeTray) Status() localapi.Status {
@@ -168,6 +178,11 @@ func TestHostAsksTheTrayOverTheLocalAPI(t *testing.T) {
 	defer tray.mu.Unlock()
 	if len(tray.asked) != 1 || len(tray.asked[0].Roles) != 2 || tray.asked[0].Issuer != "https://idp.example.com/tray-test" {
 		t.Errorf("asked %+v", tray.asked)
+	}
+	// The first sign-in from this IdP and account was confirmed in the
+	// tray, over the local API, showing the page it came from.
+	if len(tray.confirm) != 1 || tray.confirm[0].Page != "https://idp.example.com" || tray.confirm[0].AccountID != acct || !tray.confirm[0].NewIssuer {
+		t.Errorf("confirm %+v", tray.confirm)
 	}
 	r := tray.reports[0]
 	if r.Outcome != localapi.OutcomeDone || r.RoleArn != dev || r.SAMLResponse != b64 || len(r.Roles) != 2 {

@@ -16,6 +16,7 @@ import (
 	"github.com/ramsso/ramsso/internal/relogin"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
+	"github.com/ramsso/ramsso/internal/urlcheck"
 )
 
 // Do runs a menu action.
@@ -126,6 +127,9 @@ func (r *Resident) refreshSession(ctx context.Context, profile string) error {
 	if login == "" {
 		_ = r.showSettings()
 		return fmt.Errorf("no IdP login URL is known for %s: add one under IdP login URLs in Settings", profile)
+	}
+	if err := urlcheck.Openable(login); err != nil {
+		return fmt.Errorf("IdP login URL for %s: %w", profile, err)
 	}
 	st := capture.State{Home: r.o.Home, Now: r.o.Now}
 	if err := st.RecordIntent(ctx, capture.Intent{Profile: profile, RoleArn: sess.RoleArn, ProviderArn: sess.ProviderArn, Issuer: sess.Issuer}); err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/ramsso/ramsso/internal/saml"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
+	"github.com/ramsso/ramsso/internal/textsafe"
 	"github.com/ramsso/ramsso/internal/version"
 )
 
@@ -385,6 +386,9 @@ func (r *Resident) notify(title, body string) {
 		r.o.Logf("notification: %s: %s", title, body)
 		return
 	}
+	// Titles and bodies carry profile, role and IdP names from unverified
+	// assertions.
+	title, body = textsafe.Escape(title), textsafe.Escape(body)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := r.o.Notifier.Notify(ctx, title, body); err != nil {

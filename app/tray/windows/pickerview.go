@@ -12,6 +12,7 @@ import (
 
 	"github.com/ramsso/ramsso/app/tray"
 	"github.com/ramsso/ramsso/internal/capture"
+	"github.com/ramsso/ramsso/internal/textsafe"
 )
 
 // PickerView is the role picker's widgets over a PickerModel. Keys: typing
@@ -143,8 +144,8 @@ func (v *PickerView) Content() fyne.CanvasObject { return v.content }
 // Load shows a new question.
 func (v *PickerView) Load(m *tray.PickerModel) {
 	v.Model = m
-	v.Issuer.SetText(m.Req.Issuer)
-	v.Subject.SetText(m.Req.Subject)
+	v.Issuer.SetText(textsafe.Escape(m.Req.Issuer))
+	v.Subject.SetText(textsafe.Escape(m.Req.Subject))
 	v.Remember.SetChecked(m.Remember())
 	v.Error.SetText("")
 	v.syncing = true

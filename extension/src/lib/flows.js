@@ -15,7 +15,7 @@ import { normalizeRole, normalizeRoles } from './roles.js';
 
 /** States reported by the host in `status` messages. */
 export const HOST_STATES = Object.freeze([
-  'deciding', 'waiting_console', 'asking_tray', 'needs_choice', 'exchanging',
+  'deciding', 'waiting_console', 'asking_tray', 'needs_choice', 'needs_confirm', 'exchanging',
 ]);
 
 /** States after which a flow is over. */
@@ -57,6 +57,7 @@ function cleanError(e, fallbackCode = 'host_error') {
 const PUBLIC_FIELDS = [
   'id', 'tabId', 'site', 'initiator', 'issuer', 'state', 'roles', 'targetRole',
   'chosenRole', 'roleArn', 'accountAlias', 'profile', 'expiration', 'error', 'warning', 'startedAt', 'updatedAt', 'endedAt',
+  'confirm',
 ];
 
 /**
@@ -75,7 +76,35 @@ export function publicRecord(rec) {
     }));
   }
   if (out.error) out.error = { code: out.error.code, message: out.error.message, remedy: out.error.remedy };
+  if (out.confirm) out.confirm = cleanConfirm(out.confirm);
   return out;
+}
+
+/** The origin of a Referer value, or undefined. */
+export function pageOrigin(referer) {
+  try {
+    const u = new URL(String(referer ?? ''));
+    return u.origin === 'null' ? undefined : u.origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The host's first-seen question (needs_confirm), reduced to the fields the
+ * popup shows. All text is from the unverified assertion or the browser.
+ */
+export function cleanConfirm(c) {
+  if (!c || typeof c !== 'object') return undefined;
+  return {
+    issuer: text(c.issuer) ?? '',
+    subject: text(c.subject),
+    accountId: text(c.accountId) ?? '',
+    roleArn: text(c.roleArn) ?? '',
+    page: text(c.page),
+    newIssuer: c.newIssuer === true,
+    newAccount: c.newAccount === true,
+  };
 }
 
 /**
@@ -289,6 +318,41 @@ export class FlowManager {
     return { ok: true };
   }
 
+  /**
+   * Notes the page a sign-in POST came from (its Referer origin), by tab,
+   * for a first-seen question whose host-side page is unknown.
+   */
+  notePage(details) {
+    const h = (details?.requestHeaders ?? []).find((x) => String(x?.name).toLowerCase() === 'referer');
+    const origin = pageOrigin(h?.value);
+    if (!origin || typeof details.tabId !== 'number') return;
+    this.pages ??= new Map();
+    this.pages.set(details.tabId, origin);
+    for (const flow of this.open.values()) {
+      const rec = flow.record;
+      if (rec.tabId === details.tabId && rec.state === 'needs_confirm' && rec.confirm && !rec.confirm.page) {
+        rec.confirm.page = origin;
+        this.touch(flow);
+      }
+    }
+  }
+
+  /** The popup's answer to a first-seen question (needs_confirm). */
+  async confirm(id, confirmed) {
+    await this.start();
+    const flow = this.open.get(id);
+    if (!flow || flow.closed || flow.record.state !== 'needs_confirm') {
+      return { ok: false, error: 'This sign-in is no longer waiting for a confirmation.' };
+    }
+    if (!this.post(flow, { type: 'confirm', id, confirmed: confirmed === true })) {
+      return { ok: false, error: 'The connection to ramsso-host is closed.' };
+    }
+    flow.record.state = confirmed ? 'exchanging' : 'deciding';
+    delete flow.record.confirm;
+    this.touch(flow);
+    return { ok: true };
+  }
+
   /** The popup's cancel button. */
   async cancel(id) {
     await this.start();
@@ -324,6 +388,10 @@ export class FlowManager {
           flow.knownRoles = rec.roles;
         }
         else if (state !== 'needs_choice') delete rec.roles;
+        if (state === 'needs_confirm') {
+          rec.confirm = cleanConfirm(msg.confirm);
+          if (rec.confirm && !rec.confirm.page) rec.confirm.page = this.pages?.get(rec.tabId) ?? rec.initiator;
+        } else delete rec.confirm;
         this.touch(flow);
         return;
       }

@@ -206,6 +206,10 @@ export function classifyRequest(details) {
   const initiator = initiatorOf(details);
 
   if (SSO_HOSTS.has(host) && pathIs(url.pathname, '/saml-role/sso')) {
+    // Only a top-level navigation is the user's own sign-in: a page can
+    // auto-submit a form into an iframe (details.type is set by every
+    // browser's webRequest).
+    if (details.type !== undefined && details.type !== 'main_frame') return null;
     const fields = formFields(details.requestBody);
     const samlResponse = firstField(fields, 'SAMLResponse');
     if (!samlResponse) return null;

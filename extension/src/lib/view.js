@@ -8,6 +8,7 @@ const STATE_TEXT = {
   waiting_console: 'Waiting for your choice in the console…',
   asking_tray: 'Choose the role in the ramsso tray app',
   needs_choice: 'Choose a role',
+  needs_confirm: 'Confirm a first sign-in',
   exchanging: 'Getting credentials from STS…',
   done: 'Credentials stored',
   error: 'Failed',
