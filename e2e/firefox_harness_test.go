@@ -150,6 +150,7 @@ func newFox(t *testing.T, o foxOptions) *fox {
 	}
 	rig, err := demo.NewRig(ctx, demo.RigConfig{
 		Dir: dir, HostBinary: hostBinary, ExtensionDir: extensionDir, IdP: idp, NoDisplay: true,
+		TrustedAccounts: []string{acct1, acct2},
 		Emulator: emulator.Config{
 			Providers: []emulator.Provider{
 				{Arn: prov1, Certificate: string(idp.CertPEM())},

@@ -97,6 +97,13 @@ func newRig(t *testing.T, grace time.Duration) *rig {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// Both accounts are already confirmed (first-seen confirmation is the
+	// popup's until the tray answers /v1/confirm).
+	for _, acct := range []string{"1234567890123456", "6543210987654321"} {
+		if err := (&capture.Trust{Home: home}).Record(ctx, issuer, acct); err != nil {
+			t.Fatal(err)
+		}
+	}
 	st, err := store.Open(ctx, home, store.KindFile)
 	if err != nil {
 		t.Fatal(err)
