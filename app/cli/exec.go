@@ -38,7 +38,7 @@ inside another ramsso exec. The command's exit status is ramsso's.`,
   ramsso exec prod-admin -- terraform plan
   ramsso exec prod-admin`,
 		Args:              cobra.MinimumNArgs(1),
-		ValidArgsFunction: completeProfiles(app),
+		ValidArgsFunction: completeExecArgs(app),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.Profile = args[0]
 			in.Command = args[1:]
