@@ -126,6 +126,13 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 	}
 	if picked != 0 {
 		dur = picked
+	} else if max := set.RoleMaxDuration(role.RoleArn); in.Duration == "" && max > 0 && dur > max {
+		// The default duration is more than STS gave this role before: ask
+		// for what it allowed. An explicit --duration is tried as given (the
+		// role's maximum may have been raised) and falls back if refused.
+		fmt.Fprintf(app.Stderr, "ramsso: note: %s allowed at most %s before; asking for that (--duration to try more)\n",
+			capture.RoleLabel(role, set.AccountAliases), rolepicker.FormatDuration(max))
+		dur = max
 	}
 	client, _, err := app.STSClient(in.STSEndpoint, in.STSRegion)
 	if err != nil {
@@ -135,7 +142,8 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 	if err != nil {
 		return err
 	}
-	ex := &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Now: app.Now}
+	home, _, _ := app.Settings()
+	ex := &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Now: app.Now, Home: home}
 	out, err := ex.Exchange(ctx, resp, role, capture.Options{Duration: dur, Policy: policy, Profile: in.Profile})
 	if err != nil {
 		return err
@@ -200,9 +208,10 @@ func chooseRole(ctx context.Context, resp *saml.Response, spec string, dur time.
 		title += " for " + resp.Subject
 	}
 	return pickRole(ctx, tty, app.Stderr, rolepicker.Options{
-		Roles:    resp.Roles,
-		Aliases:  aliases,
-		Duration: dur,
-		Title:    title,
+		Roles:       resp.Roles,
+		Aliases:     aliases,
+		Duration:    dur,
+		MaxDuration: set.RoleMaxDurationMap(),
+		Title:       title,
 	})
 }

@@ -249,3 +249,41 @@ func TestConsoleBrowserProfile(t *testing.T) {
 		t.Errorf("the opened URL does not sign in: %d", res.StatusCode)
 	}
 }
+
+func TestDurationBeyondRoleMaximum(t *testing.T) {
+	w := newWorld(t)
+	if err := os.MkdirAll(w.home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(w.home, "settings.json"), []byte(`{"defaultDuration": "8h", "keepMe": true}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	devOnly := w.roles(roleValue(roleDev, provider2)) // dev allows at most 7200 s
+	before := w.emu.Requests()
+	r := w.run("assume", "--saml", w.response(devOnly), "--duration", "12h", "--output", "json")
+	if r.code != 0 || !strings.Contains(r.stderr, "asked again for 2h") || !strings.Contains(r.stderr, "allows at most 2h") {
+		t.Fatalf("assume 12h: %d %s", r.code, r.stderr)
+	}
+	if n := w.emu.Requests() - before; n != 2 {
+		t.Errorf("%d STS requests, want 2 (refused, then the role's maximum)", n)
+	}
+	var got map[string]string
+	_ = json.Unmarshal([]byte(r.stdout), &got)
+	exp, _ := time.Parse(time.RFC3339, got["Expiration"])
+	if d := time.Until(exp); d < 119*time.Minute || d > 121*time.Minute {
+		t.Errorf("session lasts %s, want the role's 2h", d)
+	}
+	b, _ := os.ReadFile(filepath.Join(w.home, "settings.json"))
+	if !strings.Contains(string(b), `"roleMaxDurations"`) || !strings.Contains(string(b), roleDev) || !strings.Contains(string(b), `"keepMe"`) {
+		t.Errorf("settings: %s", b)
+	}
+	// Next time the 8h default is capped up front: one request, no refusal.
+	before = w.emu.Requests()
+	r = w.run("assume", "--saml", w.response(devOnly))
+	if r.code != 0 || !strings.Contains(r.stderr, "allowed at most 2h before") {
+		t.Fatalf("assume default: %d %s", r.code, r.stderr)
+	}
+	if n := w.emu.Requests() - before; n != 1 {
+		t.Errorf("%d STS requests, want 1", n)
+	}
+}
