@@ -8,7 +8,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,21 +16,6 @@ import (
 
 	"github.com/creack/pty"
 )
-
-// ramssoBinary builds the real ramsso command once per test run.
-var ramssoBinary = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "ramsso-pty-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "ramsso")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/ramsso")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		return "", errors.New(string(out))
-	}
-	return bin, nil
-})
 
 // ptyRun is the real ramsso binary on a pseudo-terminal: the pty is its
 // controlling terminal, stdin and stderr; stdout is a pipe, so the test
