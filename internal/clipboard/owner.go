@@ -61,6 +61,7 @@ func startOwner(ctx context.Context, env Env, backend, text string, secret bool,
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
 	cmd.ExtraFiles = []*os.File{dataR, statW} // fd 3, fd 4
 	cmd.Env = ownerEnv(env)
+	cmd.Dir = "/" // keep no directory of the caller's busy
 	detach(cmd)
 	err = cmd.Start()
 	dataR.Close()
