@@ -163,7 +163,7 @@ func NewExchanger(ctx context.Context, home string, set *config.Settings, log *s
 	if err != nil {
 		return nil, fmt.Errorf("STS settings: %w", err)
 	}
-	return &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region}, nil
+	return &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Home: home}, nil
 }
 
 func errString(err error) string {

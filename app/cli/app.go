@@ -40,6 +40,7 @@ type App struct {
 	settings *config.Settings
 	setErr   error
 	st       store.Store
+	args     []string // the command line Main was given (completion reads it)
 }
 
 // NewApp returns an App wired to the real process environment.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/ramsso/ramsso/internal/aliyuncfg"
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/rolepicker"
 	"github.com/ramsso/ramsso/internal/saml"
 )
 
@@ -118,9 +120,19 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 	if len(in.Roles) > 1 || in.AllRoles {
 		return assumeMany(ctx, in, app, resp, capture.Options{Duration: dur, Policy: policy})
 	}
-	role, err := chooseRole(resp, in.Role, set.AccountAliases, app)
+	role, picked, err := chooseRole(ctx, resp, in.Role, dur, set, app)
 	if err != nil {
 		return err
+	}
+	if picked != 0 {
+		dur = picked
+	} else if max := set.RoleMaxDuration(role.RoleArn); in.Duration == "" && max > 0 && dur > max {
+		// The default duration is more than STS gave this role before: ask
+		// for what it allowed. An explicit --duration is tried as given (the
+		// role's maximum may have been raised) and falls back if refused.
+		fmt.Fprintf(app.Stderr, "ramsso: note: %s allowed at most %s before; asking for that (--duration to try more)\n",
+			capture.RoleLabel(role, set.AccountAliases), rolepicker.FormatDuration(max))
+		dur = max
 	}
 	client, _, err := app.STSClient(in.STSEndpoint, in.STSRegion)
 	if err != nil {
@@ -130,7 +142,8 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 	if err != nil {
 		return err
 	}
-	ex := &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Now: app.Now}
+	home, _, _ := app.Settings()
+	ex := &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Now: app.Now, Home: home}
 	out, err := ex.Exchange(ctx, resp, role, capture.Options{Duration: dur, Policy: policy, Profile: in.Profile})
 	if err != nil {
 		return err
@@ -172,29 +185,37 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 	return nil
 }
 
-// chooseRole applies --role, the single-role rule, or the terminal picker.
-func chooseRole(resp *saml.Response, spec string, aliases map[string]string, app *App) (saml.Role, error) {
+// chooseRole applies --role, the single-role rule, or the terminal picker
+// (which also offers the duration: a non-zero duration is the picker's).
+func chooseRole(ctx context.Context, resp *saml.Response, spec string, dur time.Duration, set *config.Settings, app *App) (saml.Role, time.Duration, error) {
+	aliases := set.AccountAliases
 	if spec != "" {
-		return capture.SelectRole(resp.Roles, spec, aliases)
+		r, err := capture.SelectRole(resp.Roles, spec, aliases)
+		return r, 0, err
 	}
 	if len(resp.Roles) == 1 {
-		return resp.Roles[0], nil
+		return resp.Roles[0], 0, nil
 	}
-	var tty interface {
-		Read([]byte) (int, error)
-		Write([]byte) (int, error)
-		Close() error
-	}
+	var tty io.ReadWriteCloser
 	if app.OpenTTY != nil {
-		t, err := app.OpenTTY()
-		if err == nil {
+		if t, err := app.OpenTTY(); err == nil {
 			tty = t
 		}
 	}
 	if tty == nil {
-		return saml.Role{}, fmt.Errorf("the assertion allows %d roles and there is no terminal to ask: choose one with --role (%s)",
+		return saml.Role{}, 0, fmt.Errorf("the assertion allows %d roles and there is no terminal to ask: choose one with --role (%s)",
 			len(resp.Roles), capture.RoleList(resp.Roles, aliases))
 	}
 	defer tty.Close()
-	return pickRole(tty, tty, resp.Roles, aliases)
+	title := "Pick a role"
+	if resp.Subject != "" {
+		title += " for " + resp.Subject
+	}
+	return pickRole(ctx, tty, app.Stderr, rolepicker.Options{
+		Roles:       resp.Roles,
+		Aliases:     aliases,
+		Duration:    dur,
+		MaxDuration: set.RoleMaxDurationMap(),
+		Title:       title,
+	})
 }

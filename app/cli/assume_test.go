@@ -148,20 +148,25 @@ func TestAssumeRoleChoice(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "3 roles") || !strings.Contains(r.stderr, acct2+"/dev") || strings.Count(r.stderr, "\n") != 1 {
 		t.Fatalf("no tty: %d %q", r.code, r.stderr)
 	}
-	// the terminal picker: filter then number
-	w.tty = "read\n"
+	// the terminal picker: typing filters (an account id is text, not a
+	// role number), arrows move, Enter picks, Esc and Ctrl-C cancel
+	w.tty = "read\r"
 	r = w.run("assume", "--saml", file)
 	if r.code != 0 || !strings.Contains(r.stderr, "stored profile "+acct1+"-readonly") {
 		t.Fatalf("picker by filter: %d %s", r.code, r.stderr)
 	}
-	w.tty = "3\n"
+	w.tty = acct2[:4] + "\r"
 	r = w.run("assume", "--saml", w.response(three))
 	if r.code != 0 || !strings.Contains(r.stderr, "stored profile "+acct2+"-dev") {
-		t.Fatalf("picker by number: %d %s", r.code, r.stderr)
+		t.Fatalf("picker by account id: %d %s", r.code, r.stderr)
 	}
-	w.tty = "\n"
-	if r = w.run("assume", "--saml", w.response(three)); r.code == 0 || !strings.Contains(r.stderr, "cancelled") {
-		t.Fatalf("picker cancel: %d %s", r.code, r.stderr)
+	w.tty = "\x1b"
+	if r = w.run("assume", "--saml", w.response(three)); r.code != 1 || !strings.Contains(r.stderr, "cancelled") {
+		t.Fatalf("picker Esc: %d %s", r.code, r.stderr)
+	}
+	w.tty = "\x03"
+	if r = w.run("assume", "--saml", w.response(three)); r.code != 130 || !strings.Contains(r.stderr, "interrupted") {
+		t.Fatalf("picker Ctrl-C: %d %s", r.code, r.stderr)
 	}
 	w.tty = ""
 	for _, spec := range []string{roleDev, acct1 + "/admin", "readonly"} {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ramsso/ramsso/internal/browseropen"
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/console"
 	"github.com/ramsso/ramsso/internal/relogin"
@@ -16,6 +17,9 @@ type ConsoleInput struct {
 	Profile     string
 	Destination string
 	Print       bool
+	// BrowserProfile opens the console in this browser profile
+	// (Chrome-family --profile-directory, Firefox -P).
+	BrowserProfile string
 }
 
 func configureConsoleCommand(app *App) *cobra.Command {
@@ -30,16 +34,21 @@ default browser. The sign-in URL is valid for 30 seconds, once.
 --print (or RAMSSO_NO_BROWSER=1) prints the URL instead. The endpoint is the
 "signinEndpoint" setting or RAMSSO_SIGNIN_ENDPOINT (default signin.aliyun.com).`,
 		Example: `  ramsso console prod-admin
+  ramsso console dev-admin --browser-profile "Profile 2"
   ramsso console prod-admin --destination https://ecs.console.aliyun.com/`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeProfiles(app),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.Profile = args[0]
+			if cmd.Flags().Changed("browser-profile") && in.BrowserProfile == "" {
+				return browseropen.ValidateProfileName("")
+			}
 			return ConsoleCommand(cmd.Context(), in, app)
 		},
 	}
 	cmd.Flags().StringVar(&in.Destination, "destination", "", "console URL to land on (default: the console home for the session's site)")
 	cmd.Flags().BoolVar(&in.Print, "print", false, "print the sign-in URL instead of opening it")
+	cmd.Flags().StringVar(&in.BrowserProfile, "browser-profile", "", "open in this browser profile (Chrome-family \"Profile 1\", Firefox \"work\"), so two roles can have two consoles")
 	return cmd
 }
 
@@ -54,6 +63,11 @@ func ConsoleCommand(ctx context.Context, in ConsoleInput, app *App) error {
 	client, err := console.New(endpoint, proxy)
 	if err != nil {
 		return err
+	}
+	if in.BrowserProfile != "" {
+		if err := browseropen.ValidateProfileName(in.BrowserProfile); err != nil {
+			return err
+		}
 	}
 	dest := in.Destination
 	if dest != "" {
@@ -82,6 +96,13 @@ func ConsoleCommand(ctx context.Context, in ConsoleInput, app *App) error {
 		fmt.Fprintf(app.Stderr, "ramsso: sign-in URL for %s (valid 30 s, once; it signs in as %s — do not share it):\n", in.Profile, s.RoleArn)
 		_, err := fmt.Fprintln(app.Stdout, u)
 		return err
+	}
+	if in.BrowserProfile != "" {
+		if err := browseropen.Env(app.getenv).Open(ctx, u, in.BrowserProfile); err != nil {
+			return err
+		}
+		fmt.Fprintf(app.Stderr, "ramsso: opened the console as %s in browser profile %q\n", s.RoleArn, in.BrowserProfile)
+		return nil
 	}
 	if err := env.Open(ctx, u); err != nil {
 		return err

@@ -5,10 +5,20 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/ramsso/ramsso/internal/shellquote"
 	"github.com/ramsso/ramsso/internal/store"
 )
+
+// EnvExpiration is the session's expiry (RFC 3339, UTC) in env/exec. No
+// Alibaba tool reads an expiry from the environment: credentials-go v1.4.14
+// reads only ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/SECURITY_TOKEN (its env and
+// CLI-profile providers), and aliyun-cli's config/profile.go
+// (eadd68d9) reads the same keys, a region and endpoints, no expiry. So the
+// name is ramsso's own, for prompts and scripts (like aws-vault's
+// AWS_CREDENTIAL_EXPIRATION).
+const EnvExpiration = "RAMSSO_EXPIRATION"
 
 // envVar is one environment variable ramsso hands to tools.
 type envVar struct{ Name, Value string }
@@ -33,6 +43,9 @@ func envVars(s *store.Session, defaultRegion string) []envVar {
 	)
 	if region != "" {
 		vars = append(vars, envVar{"ALICLOUD_REGION", region})
+	}
+	if !s.Expiration.IsZero() {
+		vars = append(vars, envVar{EnvExpiration, s.Expiration.UTC().Format(time.RFC3339)})
 	}
 	return vars
 }

@@ -68,7 +68,7 @@ The command's exit status is ramsso's; a command killed by a signal gives
   ramsso exec prod-admin -- aliyun ecs DescribeRegions --region cn-shanghai
   ramsso exec prod-admin`,
 		Args:              cobra.MinimumNArgs(1),
-		ValidArgsFunction: completeProfiles(app),
+		ValidArgsFunction: completeExecArgs(app),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in.Profile = args[0]
 			in.Command = args[1:]

@@ -55,6 +55,9 @@ file), RAMSSO_STS_ENDPOINT, RAMSSO_NO_BROWSER, RAMSSO_PROXY.`,
 		configureDoctorCommand(app),
 		configureTrayCommand(app),
 		configureWhoamiCommand(app),
+		configureForgetCommand(app),
+		configureCopyCommand(app),
+		configureClipboardOwnerCommand(),
 	)
 	return root
 }
@@ -65,6 +68,7 @@ file), RAMSSO_STS_ENDPOINT, RAMSSO_NO_BROWSER, RAMSSO_PROXY.`,
 func Main(ctx context.Context, app *App, args []string) int {
 	root := NewRootCommand(app)
 	root.SetArgs(args)
+	app.args = args
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0

@@ -65,7 +65,10 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
       work = manager.snapshot();
       break;
     case 'choose':
-      work = manager.choose(String(msg.id ?? ''), String(msg.roleArn ?? ''));
+      work = manager.choose(String(msg.id ?? ''), String(msg.roleArn ?? ''), {
+        remember: msg.remember === true,
+        duration: msg.duration,
+      });
       break;
     case 'confirm':
       work = manager.confirm(String(msg.id ?? ''), msg.confirmed === true);

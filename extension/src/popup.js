@@ -115,7 +115,13 @@ $('capture-on').addEventListener('change', (ev) => {
 // ---- live flows and the role picker ------------------------------------------
 
 /** Picker state survives re-renders of the rest of the popup. */
-const picker = { flowId: null, rolesKey: '', query: '', index: 0, node: null };
+const picker = { flowId: null, rolesKey: '', query: '', index: 0, node: null, remember: false, duration: 0 };
+
+/** The popup picker's session durations: label, seconds (0: the setting). */
+const DURATIONS = [
+  ['as set in ramsso', 0], ['15 minutes', 900], ['30 minutes', 1800], ['1 hour', 3600], ['2 hours', 7200],
+  ['4 hours', 14400], ['8 hours', 28800], ['12 hours', 43200],
+];
 
 function renderPicker(rec) {
   const roles = Array.isArray(rec.roles) ? rec.roles : [];
@@ -144,9 +150,20 @@ function renderPicker(rec) {
   const status = el('p', { class: 'muted hint', 'aria-live': 'polite' });
   let visible = [];
 
+  const remember = el('input', { type: 'checkbox', id: `remember-${rec.id}`, class: 'remember' });
+  remember.checked = picker.remember === true;
+  remember.addEventListener('change', () => { picker.remember = remember.checked; });
+  const duration = el('select', { id: `duration-${rec.id}`, class: 'duration', 'aria-label': 'Session duration' },
+    ...DURATIONS.map(([label, secs]) => el('option', { value: String(secs) }, label)));
+  duration.value = String(picker.duration ?? 0);
+  duration.addEventListener('change', () => { picker.duration = Number(duration.value); });
+
   const choose = async (roleArn) => {
     status.textContent = `Using ${roleText(roleArn)}…`;
-    const r = await send({ type: 'choose', id: rec.id, roleArn });
+    const msg = { type: 'choose', id: rec.id, roleArn, remember: remember.checked };
+    const secs = Number(duration.value);
+    if (secs > 0) msg.duration = secs;
+    const r = await send(msg);
     if (!r?.ok) status.textContent = r?.error || 'Could not send the choice.';
   };
 
@@ -223,6 +240,9 @@ function renderPicker(rec) {
   picker.node = el('div', { class: 'card picker', 'data-flow': rec.id },
     el('h3', {}, `Choose a role · ${idpOf(rec)}`),
     input, list, status,
+    el('div', { class: 'options' },
+      el('label', { for: `duration-${rec.id}` }, 'Session ', duration),
+      el('label', { for: `remember-${rec.id}` }, remember, ' Remember this choice for this IdP')),
     el('div', { class: 'actions' },
       el('button', { type: 'button', onclick: () => void send({ type: 'cancel', id: rec.id }) }, 'Cancel')));
   setTimeout(() => input.focus(), 0);

@@ -341,6 +341,23 @@ describe('console choice', () => {
 });
 
 describe('popup actions', () => {
+  it('choose carries remember and a duration the host accepts; bad durations are dropped', async () => {
+    for (const [opts, want] of [
+      [{ remember: true, duration: 7200 }, { remember: true, duration: 7200 }],
+      [{ remember: false, duration: 0 }, {}],
+      [{ remember: 'yes', duration: 60 }, {}],
+      [{ duration: 50000 }, {}],
+      [{ duration: '3600' }, { duration: 3600 }],
+    ]) {
+      const { m, native } = setup();
+      await m.handleRequest(ssoDetails(3));
+      const [port] = native.ports;
+      port.reply({ ok: true, type: 'status', id: 'flow-1', state: 'needs_choice', roles: [`${ROLE_A},${PROV_A}`, `${ROLE_B},${PROV_B}`] });
+      assert.deepEqual(await m.choose('flow-1', ROLE_A, opts), { ok: true });
+      assert.deepEqual(port.sent.at(-1), { type: 'choose', id: 'flow-1', roleArn: ROLE_A, ...want });
+    }
+  });
+
   it('choose sends the role on the flow port; unknown roles are refused', async () => {
     const { m, native, local } = setup();
     await m.handleRequest(ssoDetails(3));

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/saml"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
@@ -20,6 +21,9 @@ type Exchanger struct {
 	Aliases map[string]string // account id → alias
 	Region  string            // default region recorded on new sessions
 	Now     func() time.Time  // nil: time.Now
+	// Home, when set, is the RAMSSO_HOME whose settings learn a role's
+	// maximum duration when STS refuses a longer one (roleMaxDurations).
+	Home string
 }
 
 // Options tune one exchange.
@@ -35,8 +39,10 @@ type Outcome struct {
 	// Notes are things the user should be told (e.g. a duration fallback).
 	Notes []string
 	// DurationFallback: STS refused the requested duration and the session
-	// got 1 h instead.
+	// got Duration instead.
 	DurationFallback bool
+	// Duration is what the session was asked for (0: STS's default, 1 h).
+	Duration time.Duration
 }
 
 // Exchange assumes role with the assertion in resp and stores the session.
@@ -90,11 +96,34 @@ func (e *Exchanger) Exchange(ctx context.Context, resp *saml.Response, role saml
 	if err := e.Store.Put(ctx, sess); err != nil {
 		return nil, fmt.Errorf("store session %s: %w", profile, err)
 	}
-	out := &Outcome{Session: sess, DurationFallback: res.DurationFallback}
+	used := time.Duration(res.DurationSeconds) * time.Second
+	if res.DurationFallback && used == 0 {
+		used = sts.DefaultDuration // an Assumer that does not say
+	}
+	out := &Outcome{Session: sess, DurationFallback: res.DurationFallback, Duration: used}
 	if res.DurationFallback {
-		out.Notes = append(out.Notes, fmt.Sprintf("the role does not allow a %s session; ramsso asked again for 1h", opts.Duration))
+		out.Notes = append(out.Notes, fmt.Sprintf("the role does not allow a %s session; ramsso asked again for %s and got it", fmtDur(opts.Duration), fmtDur(used)))
+		if e.Home != "" {
+			if err := config.RememberRoleMaxDuration(ctx, e.Home, role.RoleArn, used); err != nil {
+				out.Notes = append(out.Notes, "could not remember the role's maximum duration: "+err.Error())
+			} else {
+				out.Notes = append(out.Notes, fmt.Sprintf("remembered: %s allows at most %s (settings roleMaxDurations)", RoleLabel(role, e.Aliases), fmtDur(used)))
+			}
+		}
 	}
 	return out, nil
+}
+
+// fmtDur prints a session duration as users write it ("2h", "1h30m").
+func fmtDur(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // ValidateDuration checks a requested session duration against STS's bounds.

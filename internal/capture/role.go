@@ -115,8 +115,8 @@ func GroupByAccount(roles []saml.Role, aliases map[string]string) []AccountGroup
 	return groups
 }
 
-// FilterRoles keeps the roles whose label, ARN or account alias contains
-// every space-separated word of query (case-insensitive).
+// FilterRoles keeps the roles that RoleMatches every space-separated word
+// of query (case-insensitive).
 func FilterRoles(roles []saml.Role, query string, aliases map[string]string) []saml.Role {
 	words := strings.Fields(strings.ToLower(query))
 	if len(words) == 0 {
@@ -124,17 +124,24 @@ func FilterRoles(roles []saml.Role, query string, aliases map[string]string) []s
 	}
 	var out []saml.Role
 	for _, r := range roles {
-		hay := strings.ToLower(RoleLabel(r, aliases) + " " + r.RoleArn + " " + r.AccountID)
-		all := true
-		for _, w := range words {
-			if !strings.Contains(hay, w) {
-				all = false
-				break
-			}
-		}
-		if all {
+		if RoleMatches(r, aliases, words) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// RoleMatches reports whether every word (lower case) is part of the
+// role's account id, account alias, role name or label (`alias/role`,
+// `id/role`). The rest of the ARN is deliberately not searched: its fixed
+// parts ("acs:ram::", ":role/") match every role, so typing them would
+// filter nothing.
+func RoleMatches(r saml.Role, aliases map[string]string, words []string) bool {
+	hay := strings.ToLower(r.AccountID + "\x00" + aliases[r.AccountID] + "\x00" + r.RoleName + "\x00" + RoleLabel(r, aliases))
+	for _, w := range words {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
 }

@@ -88,7 +88,7 @@ func TestGroupAndFilter(t *testing.T) {
 	tests := []struct {
 		q    string
 		want int
-	}{{"", 4}, {"111", 2}, {"aaa x", 1}, {"ALIAS", 1}, {"z 222", 0}, {"role/b", 1}}
+	}{{"", 4}, {"111", 2}, {"aaa x", 1}, {"ALIAS", 1}, {"z 222", 0}, {"222/b", 1}, {"role/", 0}, {"acs:ram", 0}, {"saml-provider", 0}}
 	for _, tt := range tests {
 		if n := len(FilterRoles(roles, tt.q, aliases)); n != tt.want {
 			t.Errorf("FilterRoles(%q) = %d roles, want %d", tt.q, n, tt.want)

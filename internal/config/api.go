@@ -62,6 +62,9 @@ type Settings struct {
 	// Regions maps a profile name or an account id to the region every
 	// output uses for it (ALIBABA_CLOUD_REGION_ID, the aliyun CLI profile).
 	Regions map[string]string `json:"regions,omitempty"`
+	// RoleMaxDurations maps a role ARN to the longest session STS gave it
+	// after refusing a longer one ("2h"); ramsso asks for no more next time.
+	RoleMaxDurations map[string]string `json:"roleMaxDurations,omitempty"`
 
 	// raw is the file as read, so keys this version does not know survive
 	// a Save.

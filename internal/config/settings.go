@@ -90,6 +90,11 @@ func (s *Settings) validate() error {
 			return fmt.Errorf("%q: %w", d.key, err)
 		}
 	}
+	for arn, v := range s.RoleMaxDurations {
+		if _, err := ParseDuration(v); err != nil {
+			return fmt.Errorf("\"roleMaxDurations\" for %s: %w", arn, err)
+		}
+	}
 	return nil
 }
 

@@ -52,8 +52,11 @@ type Result struct {
 	AssumedRoleUser AssumedRoleUser
 	AssertionInfo   AssertionInfo
 	// DurationFallback is set when STS refused the requested duration and
-	// the call was retried once at 3600 s.
+	// the call was retried once with a shorter one (DurationSeconds).
 	DurationFallback bool
+	// DurationSeconds is the duration the credentials were asked for (0:
+	// STS's default, 3600 s).
+	DurationSeconds int
 }
 
 // Assumer is the one interface the rest of ramsso uses to reach STS.

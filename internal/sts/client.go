@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -181,23 +182,59 @@ func checkProxy(p string) error {
 // exponential backoff (at most MaxRetries times, stopping when ctx is done);
 // other errors are returned at once as *APIError or *NetworkError. When STS
 // refuses the requested duration (InvalidParameter.DurationSeconds), the
-// call is made once more at 3600 s and Result.DurationFallback is set.
+// call is made once more with FallbackDuration's choice and
+// Result.DurationFallback is set.
 func (c *Client) AssumeRoleWithSAML(ctx context.Context, req Request) (*Result, error) {
 	if err := validate(req); err != nil {
 		return nil, err
 	}
 	res, err := c.withRetries(ctx, req)
-	if err != nil && IsCode(err, "InvalidParameter.DurationSeconds") &&
-		req.DurationSeconds != 0 && req.DurationSeconds != fallbackDuration {
-		req.DurationSeconds = fallbackDuration
-		res, err = c.withRetries(ctx, req)
-		if err != nil {
-			return nil, fmt.Errorf("after the role refused the requested duration, retrying at %d s: %w", fallbackDuration, err)
+	if err != nil && IsCode(err, "InvalidParameter.DurationSeconds") {
+		var apiErr *APIError
+		msg := ""
+		if errors.As(err, &apiErr) {
+			msg = apiErr.Message
 		}
-		res.DurationFallback = true
+		if next := FallbackDuration(req.DurationSeconds, msg); next != 0 {
+			req.DurationSeconds = next
+			res, err = c.withRetries(ctx, req)
+			if err != nil {
+				return nil, fmt.Errorf("after the role refused the requested duration, retrying at %d s: %w", next, err)
+			}
+			res.DurationFallback = true
+		}
+	}
+	if res != nil {
+		res.DurationSeconds = req.DurationSeconds
 	}
 	return res, err
 }
+
+// FallbackDuration is the duration to ask for after STS refused requested
+// seconds with message, or 0 when there is nothing shorter worth trying.
+// A role's MaxSessionDuration is 3600 to 43200 s (RAM CreateRole/UpdateRole
+// documentation), so 3600 always works. Alibaba documents no message
+// format for the refusal: when the message names a whole number of seconds
+// in [3600, requested), ramsso takes it as the role's maximum (the largest
+// value that works); otherwise it falls back to 3600.
+func FallbackDuration(requested int, message string) int {
+	if requested <= fallbackDuration {
+		return 0
+	}
+	best := 0
+	for _, m := range secondsInMessage.FindAllString(message, -1) {
+		n, err := strconv.Atoi(m)
+		if err == nil && n >= fallbackDuration && n < requested && n > best {
+			best = n
+		}
+	}
+	if best == 0 {
+		best = fallbackDuration
+	}
+	return best
+}
+
+var secondsInMessage = regexp.MustCompile(`\b\d{4,5}\b`)
 
 // validate checks req before anything is sent.
 func validate(req Request) error {

@@ -298,7 +298,7 @@ export class FlowManager {
   }
 
   /** The popup's role choice. */
-  async choose(id, roleArn) {
+  async choose(id, roleArn, opts = {}) {
     await this.start();
     const flow = this.open.get(id);
     if (!flow || flow.closed) return { ok: false, error: 'This sign-in is no longer waiting for a role.' };
@@ -308,7 +308,13 @@ export class FlowManager {
     if (Array.isArray(roles) && roles.length > 0 && !roles.some((r) => r.roleArn === role.roleArn)) {
       return { ok: false, error: 'That role is not in this sign-in.' };
     }
-    if (!this.post(flow, { type: 'choose', id, roleArn: role.roleArn })) {
+    const msg = { type: 'choose', id, roleArn: role.roleArn };
+    // Optional (host protocol 1 accepts both): remember the answer for
+    // this IdP and role set; a session duration in whole seconds.
+    if (opts.remember === true) msg.remember = true;
+    const duration = Number(opts.duration);
+    if (Number.isInteger(duration) && duration >= 900 && duration <= 43200) msg.duration = duration;
+    if (!this.post(flow, msg)) {
       return { ok: false, error: 'The connection to ramsso-host is closed.' };
     }
     flow.record.chosenRole = role.roleArn;
