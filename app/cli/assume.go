@@ -130,7 +130,11 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 	if err != nil {
 		return err
 	}
-	ex := &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Now: app.Now}
+	admin, err := app.AdminPolicy()
+	if err != nil {
+		return err
+	}
+	ex := &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Now: app.Now, Admin: admin}
 	out, err := ex.Exchange(ctx, resp, role, capture.Options{Duration: dur, Policy: policy, Profile: in.Profile})
 	if err != nil {
 		return err

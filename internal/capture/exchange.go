@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ramsso/ramsso/internal/policy"
 	"github.com/ramsso/ramsso/internal/saml"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
@@ -20,6 +21,10 @@ type Exchanger struct {
 	Aliases map[string]string // account id → alias
 	Region  string            // default region recorded on new sessions
 	Now     func() time.Time  // nil: time.Now
+	// Admin is the administrator's policy (allowed issuers and accounts,
+	// a duration cap); nil loads it from the system file and
+	// RAMSSO_POLICY_FILE at each exchange, so no path skips it.
+	Admin *policy.Policy
 }
 
 // Options tune one exchange.
@@ -47,6 +52,18 @@ func (e *Exchanger) Exchange(ctx context.Context, resp *saml.Response, role saml
 	if err := ValidateDuration(opts.Duration); err != nil {
 		return nil, err
 	}
+	admin := e.Admin
+	if admin == nil {
+		var err error
+		if admin, err = policy.Current(); err != nil {
+			return nil, &FlowError{Code: CodeForbidden, Message: err.Error(), Remedy: "ask your IT team to fix the admin policy", Err: err}
+		}
+	}
+	if err := admin.CheckAssertion(resp.Issuer, role.AccountID); err != nil {
+		return nil, &FlowError{Code: CodeForbidden, Message: err.Error(), Remedy: "sign in through an IdP and account your administrator allows (ramsso doctor shows the policy)", Err: err}
+	}
+	var capped bool
+	opts.Duration, capped = admin.CapDuration(opts.Duration)
 	profile := opts.Profile
 	if profile == "" {
 		var err error
@@ -91,6 +108,9 @@ func (e *Exchanger) Exchange(ctx context.Context, resp *saml.Response, role saml
 		return nil, fmt.Errorf("store session %s: %w", profile, err)
 	}
 	out := &Outcome{Session: sess, DurationFallback: res.DurationFallback}
+	if capped {
+		out.Notes = append(out.Notes, fmt.Sprintf("the administrator's policy caps sessions at %s", opts.Duration))
+	}
 	if res.DurationFallback {
 		out.Notes = append(out.Notes, fmt.Sprintf("the role does not allow a %s session; ramsso asked again for 1h", opts.Duration))
 	}
