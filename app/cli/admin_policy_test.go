@@ -36,13 +36,19 @@ func TestAdminPolicyRefuses(t *testing.T) {
 		want   string
 	}{
 		{"issuer not allowed", map[string]any{"allowedIssuers": []string{"https://idp.corp.example/other"}}, nil,
-			func(w *world) []string { return []string{"assume", "--saml", w.response(w.roles(roleValue(roleAdmin, provider)))} },
+			func(w *world) []string {
+				return []string{"assume", "--saml", w.response(w.roles(roleValue(roleAdmin, provider)))}
+			},
 			`a sign-in from IdP "https://idp.example.com/app/ramsso" is forbidden by the administrator's policy`},
 		{"account not allowed", map[string]any{"allowedAccounts": []string{acct2}}, nil,
-			func(w *world) []string { return []string{"assume", "--saml", w.response(w.roles(roleValue(roleAdmin, provider)))} },
+			func(w *world) []string {
+				return []string{"assume", "--saml", w.response(w.roles(roleValue(roleAdmin, provider)))}
+			},
 			"a role in account " + acct1 + " is forbidden"},
 		{"file store", map[string]any{"forbidFileStore": true}, nil,
-			func(w *world) []string { return []string{"assume", "--saml", w.response(w.roles(roleValue(roleAdmin, provider)))} },
+			func(w *world) []string {
+				return []string{"assume", "--saml", w.response(w.roles(roleValue(roleAdmin, provider)))}
+			},
 			"the plaintext file store"},
 		{"credentials server", map[string]any{"forbidCredentialsServer": true}, nil,
 			func(w *world) []string { return []string{"serve"} },

@@ -210,3 +210,25 @@ func TestSystemTargets(t *testing.T) {
 		t.Errorf("linux system targets %v", seen)
 	}
 }
+
+// TestPolicyLocations: the documented places per OS (doctor prints them
+// where it cannot read them).
+func TestPolicyLocations(t *testing.T) {
+	chrome, _ := Lookup("chrome")
+	ff, _ := Lookup("firefox")
+	for _, tc := range []struct {
+		spec Spec
+		goos string
+		want string
+	}{
+		{chrome, "linux", "/etc/opt/chrome/policies/managed/*.json"},
+		{chrome, "windows", `HKLM\SOFTWARE\Policies\Google\Chrome`},
+		{chrome, "darwin", "/Library/Managed Preferences/com.google.Chrome.plist (configuration profile)"},
+		{ff, "linux", "/etc/firefox/policies/policies.json"},
+		{ff, "windows", `HKLM\SOFTWARE\Policies\Mozilla\Firefox`},
+	} {
+		if got := PolicyLocations(tc.spec, tc.goos); len(got) == 0 || got[0] != tc.want {
+			t.Errorf("%s/%s: %v, want %s first", tc.spec.ID, tc.goos, got, tc.want)
+		}
+	}
+}
