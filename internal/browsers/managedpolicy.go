@@ -248,7 +248,7 @@ func ReadFirefoxPolicy(root string) (*FirefoxPolicy, error) {
 			} `json:"policies"`
 		}
 		if err := json.Unmarshal(b, &doc); err != nil {
-			return nil, fmt.Errorf("Firefox policy %s is not valid JSON (%v): Firefox ignores it", name, err)
+			return nil, fmt.Errorf("firefox policy %s is not valid JSON (%v): Firefox ignores it", name, err)
 		}
 		p.Files = append(p.Files, name)
 		for id, s := range doc.Policies.ExtensionSettings {
