@@ -158,56 +158,12 @@ type worldOptions struct {
 func newWorld(t *testing.T, o worldOptions) *world {
 	t.Helper()
 	requireChromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	t.Cleanup(cancel)
-
-	dir, err := os.MkdirTemp("", "ramsso-e2e-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// Chromium is gone by now (cleanups run last-in first-out); a
-		// late host may still be writing its log, so retry briefly.
-		for i := 0; i < 10; i++ {
-			if os.RemoveAll(dir) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	idp, err := testidp.New(issuer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rig, err := demo.NewRig(ctx, demo.RigConfig{
-		Dir:          dir,
-		HostBinary:   hostBinary,
-		ExtensionDir: extensionDir,
-		IdP:          idp,
-		Emulator: emulator.Config{
-			Providers: []emulator.Provider{
-				{Arn: prov1, Certificate: string(idp.CertPEM())},
-				{Arn: prov2, Certificate: string(idp.CertPEM())},
-			},
-			Roles: []emulator.Role{
-				{Arn: roleAdmin, MaxSessionDuration: 43200},
-				{Arn: roleReadonly, MaxSessionDuration: 3600},
-				{Arn: roleDev, MaxSessionDuration: 7200},
-			},
-		},
-		ConsoleChoiceWait: o.consoleChoiceWait,
-		NoDisplay:         true,
-		TrustedAccounts:   trusted(o),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rig.Close)
+	ctx := testContext(t)
+	dir := testDir(t)
+	rig := newRig(t, ctx, dir, extensionDir, o.consoleChoiceWait, trusted(o))
 	if rig.ExtensionID != pinnedID(t) {
 		t.Fatalf("the built manifest's key gives id %s, extension/EXTENSION_ID says %s", rig.ExtensionID, pinnedID(t))
 	}
-	w := &world{t: t, ctx: ctx, rig: rig, t0: time.Now().UTC().Truncate(time.Second)}
-	rig.Emulator.SetClock(func() time.Time { return w.t0 })
 
 	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(chromiumPath), chromedp.WSURLReadTimeout(20 * time.Second)}
 	if o.install {
@@ -228,6 +184,78 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	for _, f := range rig.Flags(true) {
 		opts = append(opts, chromedp.Flag(f.Name, f.Value))
 	}
+	return startWorld(t, ctx, rig, dir, opts)
+}
+
+// testContext bounds one test by testTimeout.
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// testDir is a fresh directory for one test's files, removed at the end.
+func testDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "ramsso-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Chromium is gone by now (cleanups run last-in first-out); a
+		// late host may still be writing its log, so retry briefly.
+		for i := 0; i < 10; i++ {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
+}
+
+// newRig starts the stand-ins for the unpacked extension in extDir and
+// prepares the ramsso home and Chromium profile under dir.
+// trustedAccounts are recorded as already confirmed (first-seen
+// confirmation), with the test IdP's Issuer.
+func newRig(t *testing.T, ctx context.Context, dir, extDir, consoleChoiceWait string, trustedAccounts []string) *demo.Rig {
+	t.Helper()
+	idp, err := testidp.New(issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rig, err := demo.NewRig(ctx, demo.RigConfig{
+		Dir:          dir,
+		HostBinary:   hostBinary,
+		ExtensionDir: extDir,
+		IdP:          idp,
+		Emulator: emulator.Config{
+			Providers: []emulator.Provider{
+				{Arn: prov1, Certificate: string(idp.CertPEM())},
+				{Arn: prov2, Certificate: string(idp.CertPEM())},
+			},
+			Roles: []emulator.Role{
+				{Arn: roleAdmin, MaxSessionDuration: 43200},
+				{Arn: roleReadonly, MaxSessionDuration: 3600},
+				{Arn: roleDev, MaxSessionDuration: 7200},
+			},
+		},
+		ConsoleChoiceWait: consoleChoiceWait,
+		NoDisplay:         true,
+		TrustedAccounts:   trustedAccounts,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rig.Close)
+	return rig
+}
+
+// startWorld starts Chromium with opts for rig and waits until the
+// extension's service worker runs.
+func startWorld(t *testing.T, ctx context.Context, rig *demo.Rig, dir string, opts []chromedp.ExecAllocatorOption) *world {
+	t.Helper()
+	w := &world{t: t, ctx: ctx, rig: rig, t0: time.Now().UTC().Truncate(time.Second)}
+	rig.Emulator.SetClock(func() time.Time { return w.t0 })
 	chromeLog, err := os.Create(filepath.Join(dir, "chromium.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -293,7 +321,7 @@ func (w *world) workerTargets() []*target.Info {
 // extension loaded.
 func (w *world) waitWorker() {
 	w.t.Helper()
-	w.eventually("the extension's service worker to start", 20*time.Second, func() bool {
+	w.eventually("the extension's service worker to start", 30*time.Second, func() bool {
 		return len(w.workerTargets()) > 0
 	})
 }

@@ -306,7 +306,7 @@ func (h *Host) handle(ctx context.Context, payload []byte) {
 	h.logger().Debug("message", "type", msg.Type, "id", msg.ID)
 	switch msg.Type {
 	case "ping":
-		h.w.send(pongReply{OK: true, Type: "pong", Version: h.Version, Protocol: Protocol})
+		h.w.send(pingReply(payload, h.Version))
 		return
 	case "capture", "consoleChoice", "choose", "cancel", "confirm":
 	case "":

@@ -16,6 +16,7 @@ import (
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/nativemsg"
+	"github.com/ramsso/ramsso/internal/policy"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
 	"github.com/ramsso/ramsso/internal/textsafe"
@@ -159,11 +160,20 @@ func NewExchanger(ctx context.Context, home string, set *config.Settings, log *s
 	if n := store.Notice(st); n != "" && log != nil {
 		log.Warn(n)
 	}
+	admin, err := policy.Current()
+	if err != nil {
+		return nil, err
+	}
+	if store.IsFile(st) {
+		if err := admin.CheckStore(store.KindFile); err != nil {
+			return nil, err
+		}
+	}
 	client, err := sts.New(sts.Config{Endpoint: set.STSEndpoint(""), Region: set.STS.Region, VPC: set.STS.VPC, Proxy: set.ProxyURL()})
 	if err != nil {
 		return nil, fmt.Errorf("STS settings: %w", err)
 	}
-	return &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Home: home}, nil
+	return &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Admin: admin, Home: home}, nil
 }
 
 func errString(err error) string {

@@ -6,17 +6,40 @@
 #   ramsso-VERSION-darwin-amd64.tar.gz, ramsso-VERSION-darwin-arm64.tar.gz,
 #   ramsso-VERSION-windows-amd64.zip    the cgo-free ramsso and ramsso-host
 #   ramsso-VERSION-firefox.xpi         the Firefox add-on (also inside the linux tarball)
+#   ramsso_DEBVERSION_amd64.deb         (scripts/deb.sh; when dpkg-deb exists)
+#   ramsso.rb, ramsso.json              the Homebrew formula and the Scoop
+#                                       manifest for the macOS and Windows archives
 #   SHA256SUMS
+# Reproducible: -trimpath, an empty Go build id, no VCS stamp, and every
+# archive's mtimes, owners and order fixed (SOURCE_DATE_EPOCH, default the
+# last commit's time); scripts/test-repro.sh builds twice and compares.
+# Signing and notarisation are a release step with keys CI does not hold:
+# docs/deploy.md "Releasing".
 # Environment: VERSION, GO, DIST_TRAY=0 (never build the tray),
-# DIST_EXTENSION=0 (skip the extension), DIST_OTHER_OS=0 (linux only).
+# DIST_EXTENSION=0 (skip the extension), DIST_OTHER_OS=0 (linux only),
+# DIST_DEB=0 (no .deb), DIST_URL (where the archives are published; the
+# formula and manifest point there).
 set -eu
 
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
-LDFLAGS="-s -w -X github.com/ramsso/ramsso/internal/version.Version=$VERSION"
+LDFLAGS="-s -w -buildid= -X github.com/ramsso/ramsso/internal/version.Version=$VERSION"
 OUT=dist
-export GOFLAGS=-mod=mod
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
+DIST_URL=${DIST_URL:-https://github.com/ramsso/ramsso/releases/download/$VERSION}
+export GOFLAGS=-mod=mod SOURCE_DATE_EPOCH
+
+# tgz DIR NAME OUTFILE / zipdir DIR NAME OUTFILE: archives whose bytes depend
+# only on the files' contents and modes.
+tgz() {
+	find "$1/$2" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+	tar -C "$1" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -cf - "$2" | gzip -9n >"$3"
+}
+zipdir() {
+	find "$1/$2" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+	(cd "$1" && find "$2" | LC_ALL=C sort | TZ=UTC zip -qX -@ "$3")
+}
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -28,7 +51,7 @@ build() { # GOOS GOARCH DIR
 	[ "$1" = windows ] && ext=.exe
 	mkdir -p "$3/bin"
 	for cmd in ramsso ramsso-host; do
-		CGO_ENABLED=0 GOOS=$1 GOARCH=$2 "$GO" build -trimpath -ldflags "$LDFLAGS" -o "$3/bin/$cmd$ext" "./app/cmd/$cmd"
+		CGO_ENABLED=0 GOOS=$1 GOARCH=$2 "$GO" build -trimpath -buildvcs=false -ldflags "$LDFLAGS" -o "$3/bin/$cmd$ext" "./app/cmd/$cmd"
 	done
 }
 
@@ -76,8 +99,12 @@ cp build/linux/install.sh "$dir/install.sh"
 chmod 0755 "$dir/install.sh"
 [ -f README.md ] && cp README.md "$dir/"
 [ -f LICENSE ] && cp LICENSE "$dir/"
-tar -C "$stage" -czf "$OUT/$name.tar.gz" "$name"
+tgz "$stage" "$name" "$OUT/$name.tar.gz"
 echo "dist: $OUT/$name.tar.gz"
+
+if [ "${DIST_DEB:-1}" != 0 ] && command -v dpkg-deb >/dev/null 2>&1; then
+	OUT="$OUT" VERSION="$VERSION" GO="$GO" ./scripts/deb.sh
+fi
 
 # The cgo-free binaries for macOS and Windows.
 if [ "${DIST_OTHER_OS:-1}" != 0 ]; then
@@ -89,14 +116,27 @@ if [ "${DIST_OTHER_OS:-1}" != 0 ]; then
 		build "$os" "$arch" "$dir"
 		[ -f README.md ] && cp README.md "$dir/"
 		if [ "$os" = windows ]; then
-			(cd "$stage" && zip -qr "$OLDPWD/$OUT/$name.zip" "$name")
+			zipdir "$stage" "$name" "$PWD/$OUT/$name.zip"
 			echo "dist: $OUT/$name.zip"
 		else
-			tar -C "$stage" -czf "$OUT/$name.tar.gz" "$name"
+			tgz "$stage" "$name" "$OUT/$name.tar.gz"
 			echo "dist: $OUT/$name.tar.gz"
 		fi
 	done
+	sum() { sha256sum "$OUT/$1" | cut -d' ' -f1; }
+	plain=${VERSION#v}
+	sed -e "s|@VERSION@|$plain|g" -e "s|@URL@|$DIST_URL|g" \
+		-e "s|@ARM64_SHA@|$(sum "ramsso-$VERSION-darwin-arm64.tar.gz")|" -e "s|@AMD64_SHA@|$(sum "ramsso-$VERSION-darwin-amd64.tar.gz")|" \
+		-e "s|@ARM64_DIR@|ramsso-$VERSION-darwin-arm64|" -e "s|@AMD64_DIR@|ramsso-$VERSION-darwin-amd64|" \
+		-e "s|@ARM64_FILE@|ramsso-$VERSION-darwin-arm64.tar.gz|" -e "s|@AMD64_FILE@|ramsso-$VERSION-darwin-amd64.tar.gz|" \
+		build/homebrew/ramsso.rb.in >"$OUT/ramsso.rb"
+	echo "dist: $OUT/ramsso.rb"
+	sed -e "s|@VERSION@|$plain|g" -e "s|@URL@|$DIST_URL/ramsso-$VERSION-windows-amd64.zip|" \
+		-e "s|@SHA@|$(sum "ramsso-$VERSION-windows-amd64.zip")|" -e "s|@DIR@|ramsso-$VERSION-windows-amd64|g" \
+		build/scoop/ramsso.json.in >"$OUT/ramsso.json"
+	echo "dist: $OUT/ramsso.json"
 fi
 
-(cd "$OUT" && sha256sum ramsso-* >SHA256SUMS)
+(cd "$OUT" && sha256sum ramsso-* ramsso_*.deb ramsso.rb ramsso.json 2>/dev/null >SHA256SUMS || true)
+[ -s "$OUT/SHA256SUMS" ] || { echo "dist: no archives to sum" >&2; exit 1; }
 echo "dist: $OUT/SHA256SUMS"

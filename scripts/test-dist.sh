@@ -45,3 +45,8 @@ if PREFIX="$work/with space" "$pkg/install.sh" >/dev/null 2>&1; then
 	fail "install.sh accepted a PREFIX with a space"
 fi
 echo "test-dist: OK ($tarball installs into a fresh PREFIX)"
+
+# The .deb (dpkg install/remove in a private mount namespace, lintian) and
+# reproducible builds with the Homebrew formula and Scoop manifest.
+./scripts/test-deb.sh
+./scripts/test-repro.sh

@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/policy"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
 )
@@ -41,6 +43,10 @@ type App struct {
 	setErr   error
 	st       store.Store
 	args     []string // the command line Main was given (completion reads it)
+
+	polOnce sync.Once
+	pol     *policy.Policy
+	polErr  error
 }
 
 // NewApp returns an App wired to the real process environment.
@@ -89,6 +95,13 @@ func (a *App) Settings() (string, *config.Settings, error) {
 	return a.home, a.settings, a.setErr
 }
 
+// AdminPolicy loads the administrator's policy (the system file and
+// RAMSSO_POLICY_FILE) once.
+func (a *App) AdminPolicy() (*policy.Policy, error) {
+	a.polOnce.Do(func() { a.pol, a.polErr = policy.LoadEnv(runtime.GOOS, a.getenv) })
+	return a.pol, a.polErr
+}
+
 // Store opens the session store once per process.
 func (a *App) Store(ctx context.Context) (store.Store, error) {
 	if a.st != nil {
@@ -113,6 +126,15 @@ func (a *App) Store(ctx context.Context) (store.Store, error) {
 	st, notice, err := openStore(ctx, home, kind)
 	if err != nil {
 		return nil, err
+	}
+	if store.IsFile(st) {
+		pol, err := a.AdminPolicy()
+		if err == nil {
+			err = pol.CheckStore(store.KindFile)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if notice != "" {
 		fmt.Fprintln(a.Stderr, notice)

@@ -143,7 +143,11 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 		return err
 	}
 	home, _, _ := app.Settings()
-	ex := &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Now: app.Now, Home: home}
+	admin, err := app.AdminPolicy()
+	if err != nil {
+		return err
+	}
+	ex := &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Now: app.Now, Admin: admin, Home: home}
 	out, err := ex.Exchange(ctx, resp, role, capture.Options{Duration: dur, Policy: policy, Profile: in.Profile})
 	if err != nil {
 		return err

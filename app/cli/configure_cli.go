@@ -76,6 +76,15 @@ func ConfigureCLICommand(ctx context.Context, in ConfigureCLIInput, app *App) er
 	if err != nil {
 		return err
 	}
+	if in.Plaintext {
+		pol, err := app.AdminPolicy()
+		if err == nil {
+			err = pol.CheckPlaintextProfiles()
+		}
+		if err != nil {
+			return err
+		}
+	}
 	st, err := app.Store(ctx)
 	if err != nil {
 		return err

@@ -106,8 +106,10 @@ func DoctorCommand(ctx context.Context, in DoctorInput, app *App) error {
 	}
 	hostSet := d.checkHostView(home, set)
 	hostPath := d.checkManifests()
+	d.checkBrowserPolicy(set)
 	d.checkHostBinary(ctx, hostPath, home)
 	d.checkStore(ctx, home, set)
+	d.checkAdminPolicy()
 	d.checkTray(ctx, hostPath, home)
 	d.checkSTS(ctx, hostSet)
 	d.checkChains(set)

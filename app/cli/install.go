@@ -26,6 +26,13 @@ type InstallInput struct {
 	// Serve installs (or removes) the login-time owner of ramsso serve's
 	// port instead of the browser manifests.
 	Serve bool
+	// System writes the machine-wide manifests managed browsers read
+	// (needs root / Administrator); Root prefixes their paths.
+	System bool
+	Root   string
+	// ExtensionIDs are extra extension ids to allow (an IT-signed CRX, a
+	// store listing), added to allowed_origins / allowed_extensions.
+	ExtensionIDs []string
 }
 
 func configureInstallCommand(app *App) *cobra.Command {
@@ -44,7 +51,14 @@ Firefox (the .deb, the Snap and the Flatpak alike) gets its manifest in
 ~/.mozilla/native-messaging-hosts/, even when its profiles live in
 ~/.config/mozilla: the Snap reaches ramsso-host through the WebExtensions
 portal (it asks once whether Firefox may start it), the Flatpak (Firefox 157
-and later) through xdg-native-messaging-proxy.`,
+and later) through xdg-native-messaging-proxy.
+
+
+With --system (as root / Administrator) it writes the machine-wide manifests
+managed browsers read, for every browser with a documented location (Linux
+/etc/opt/chrome, /etc/chromium, /etc/opt/edge, /usr/lib/mozilla/...; macOS
+/Library/...; Windows HKLM): the packages run this. --extension-id adds an id
+(e.g. your company's re-signed CRX) beside ramsso's own.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return InstallCommand(cmd.Context(), in, app)
@@ -56,6 +70,9 @@ and later) through xdg-native-messaging-proxy.`,
 	f.StringVar(&in.UserDataDir, "user-data-dir", "", "a Chrome-family user data dir (the browser's --user-data-dir)")
 	f.StringVar(&in.Host, "host", "", "path to the ramsso-host binary (default: beside ramsso)")
 	f.BoolVar(&in.Serve, "serve", false, "instead, write a systemd user socket (Linux) or LaunchAgent (macOS) that owns ramsso serve's port from login on")
+	f.BoolVar(&in.System, "system", false, "machine-wide manifests for managed browsers (needs root / Administrator)")
+	f.StringVar(&in.Root, "root", "", "with --system: write under this directory instead of / (packaging)")
+	f.StringSliceVar(&in.ExtensionIDs, "extension-id", nil, "also allow this extension id (repeatable)")
 	return cmd
 }
 
@@ -72,13 +89,9 @@ func (a *App) browserEnv() browsers.Env {
 // neither, every detected browser.
 func installTargets(app *App, browser, userDataDir string) ([]browsers.Target, error) {
 	env := app.browserEnv()
-	var spec browsers.Spec
-	if browser != "" {
-		s, ok := browsers.Lookup(browser)
-		if !ok {
-			return nil, fmt.Errorf("unknown browser %q: use one of %s", browser, strings.Join(browsers.IDs(), ", "))
-		}
-		spec = s
+	spec, err := lookupBrowser(browser)
+	if err != nil {
+		return nil, err
 	}
 	if userDataDir != "" {
 		if spec.ID == "" {
@@ -103,6 +116,41 @@ func installTargets(app *App, browser, userDataDir string) ([]browsers.Target, e
 		return []browsers.Target{t}, nil
 	}
 	return browsers.Detect(env), nil
+}
+
+func lookupBrowser(browser string) (browsers.Spec, error) {
+	if browser == "" {
+		return browsers.Spec{}, nil
+	}
+	s, ok := browsers.Lookup(browser)
+	if !ok {
+		return browsers.Spec{}, fmt.Errorf("unknown browser %q: use one of %s", browser, strings.Join(browsers.IDs(), ", "))
+	}
+	return s, nil
+}
+
+// systemTargets are --system's targets: every browser's machine-wide
+// location, or --browser's.
+func systemTargets(app *App, in InstallInput) ([]browsers.Target, error) {
+	if in.UserDataDir != "" {
+		return nil, errors.New("--system and --user-data-dir do not mix: a user data dir is per user")
+	}
+	if in.Root == "" && runtime.GOOS != "windows" && os.Geteuid() != 0 {
+		return nil, errors.New("--system writes machine-wide manifests: run it as root (sudo ramsso install --system), or per user without --system")
+	}
+	env := browsers.SystemEnv{GOOS: runtime.GOOS, ProgramData: app.getenv("ProgramData"), Root: in.Root}
+	spec, err := lookupBrowser(in.Browser)
+	if err != nil {
+		return nil, err
+	}
+	if spec.ID != "" {
+		t, err := browsers.SystemTarget(spec, env)
+		if err != nil {
+			return nil, err
+		}
+		return []browsers.Target{t}, nil
+	}
+	return browsers.SystemTargets(env), nil
 }
 
 // defaultHostPath is ramsso-host beside the running ramsso.
@@ -143,12 +191,41 @@ func resolveHostPath(flag string) (string, error) {
 	return abs, nil
 }
 
+// installHostPath is the host path the manifests name. Under --root (a
+// package tree) --host is the installed path and is checked inside Root.
+func installHostPath(in InstallInput) (string, error) {
+	if in.Root == "" {
+		return resolveHostPath(in.Host)
+	}
+	if !filepath.IsAbs(in.Host) {
+		return "", errors.New("--root needs --host with the host's absolute installed path (e.g. /usr/bin/ramsso-host)")
+	}
+	if _, err := resolveHostPath(filepath.Join(in.Root, in.Host)); err != nil {
+		return "", err
+	}
+	return filepath.Clean(in.Host), nil
+}
+
 // InstallCommand writes or removes the host manifests.
 func InstallCommand(ctx context.Context, in InstallInput, app *App) error {
 	if in.Serve {
 		return installServe(ctx, in, app)
 	}
-	targets, err := installTargets(app, in.Browser, in.UserDataDir)
+	for _, id := range in.ExtensionIDs {
+		if strings.TrimSpace(id) == "" || strings.ContainsAny(id, " /\\\"") {
+			return fmt.Errorf("--extension-id %q is not an extension id: a Chrome id is 32 letters a-p, a Firefox id looks like name@domain", id)
+		}
+	}
+	if in.Root != "" && !in.System {
+		return errors.New("--root only applies with --system")
+	}
+	var targets []browsers.Target
+	var err error
+	if in.System {
+		targets, err = systemTargets(app, in)
+	} else {
+		targets, err = installTargets(app, in.Browser, in.UserDataDir)
+	}
 	if err != nil {
 		return err
 	}
@@ -175,7 +252,7 @@ func InstallCommand(ctx context.Context, in InstallInput, app *App) error {
 	if len(targets) == 0 {
 		return errors.New("no supported browser found: name one with --browser (" + strings.Join(browsers.IDs(), ", ") + ") or give --user-data-dir")
 	}
-	hostPath, err := resolveHostPath(in.Host)
+	hostPath, err := installHostPath(in)
 	if err != nil {
 		return err
 	}
@@ -192,11 +269,15 @@ func InstallCommand(ctx context.Context, in InstallInput, app *App) error {
 	if strings.ContainsAny(hostPath, " \t") && runtime.GOOS != "windows" {
 		fmt.Fprintf(app.Stderr, "ramsso: note: %s contains spaces; browsers accept it, but keep it in mind if you copy it into shell scripts\n", hostPath)
 	}
-	var extra []string
-	if _, set, err := app.Settings(); err == nil {
-		extra = set.AllowedExtensionIDs
-	} else {
-		return err
+	extra := append([]string(nil), in.ExtensionIDs...)
+	if !in.System {
+		// A machine-wide manifest must not depend on whoever ran the
+		// install's own settings: only --extension-id adds ids there.
+		_, set, err := app.Settings()
+		if err != nil {
+			return err
+		}
+		extra = append(extra, set.AllowedExtensionIDs...)
 	}
 	installed := 0
 	for _, t := range targets {
@@ -213,12 +294,16 @@ func InstallCommand(ctx context.Context, in InstallInput, app *App) error {
 		installed++
 		where := t.ManifestPath
 		if t.RegistryKey != "" {
-			where += ` (HKCU\` + t.RegistryKey + `)`
+			where += " (" + t.Hive() + `\` + t.RegistryKey + ")"
 		}
 		fmt.Fprintf(out, "✓ %s: wrote %s\n", t.Spec.Name, where)
 	}
 	if installed == 0 {
 		return errors.New("no manifest written: only sandboxed browsers were found (see above), or name one with --browser")
+	}
+	if in.System {
+		fmt.Fprintf(out, "host: %s\nnext: force-install the extension by policy (docs/deploy.md), then run `ramsso doctor` as a user\n", hostPath)
+		return nil
 	}
 	fmt.Fprintf(out, "host: %s\nnext: load the ramsso extension, then run `ramsso doctor`\n", hostPath)
 	return nil

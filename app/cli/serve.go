@@ -64,6 +64,13 @@ func ServeCommand(ctx context.Context, in ServeInput, app *App) error {
 	if err != nil {
 		return err
 	}
+	pol, err := app.AdminPolicy()
+	if err == nil {
+		err = pol.CheckCredentialsServer()
+	}
+	if err != nil {
+		return err
+	}
 	state, err := credserver.LoadState(ctx, home, in.Port)
 	if err != nil {
 		return err

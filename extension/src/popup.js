@@ -42,14 +42,16 @@ function send(msg) {
 
 async function showHost() {
   const box = $('host');
-  const r = await ping({ connectNative: (n) => api.runtime.connectNative(n), lastError });
+  const r = await ping({
+    connectNative: (n) => api.runtime.connectNative(n), lastError, version: api.runtime.getManifest?.().version ?? '',
+  });
   box.replaceChildren();
   if (r.found) {
     box.append(el('p', { class: r.compatible ? 'ok' : 'bad' },
       `ramsso-host ${r.version || '(unknown version)'} · protocol ${r.protocol}`));
     if (!r.compatible) {
       box.append(el('p', { class: 'remedy' },
-        `This extension speaks protocol ${PROTOCOL}: update ramsso or the extension so they match.`));
+        r.remedy ?? `This extension speaks protocol ${PROTOCOL}: update ramsso or the extension so they match.`));
     }
   } else {
     box.append(el('p', { class: 'bad' }, r.error.message));

@@ -154,6 +154,17 @@ type Target struct {
 	Notes []Note
 	// UserDataDir is set for --user-data-dir targets.
 	UserDataDir string
+	// System marks a machine-wide target (SystemTarget): the registry key
+	// is under HKLM instead of HKCU.
+	System bool
+}
+
+// Hive names the registry root of t's key, for messages.
+func (t Target) Hive() string {
+	if t.System {
+		return "HKLM"
+	}
+	return "HKCU"
 }
 
 // ManifestDir is where spec reads per-user manifests for env.
@@ -390,7 +401,7 @@ func Write(t Target, m Manifest) error {
 		return fmt.Errorf("write %s: %w", t.ManifestPath, err)
 	}
 	if t.RegistryKey != "" {
-		if err := setRegistry(t.RegistryKey, t.ManifestPath); err != nil {
+		if err := setRegistry(t.System, t.RegistryKey, t.ManifestPath); err != nil {
 			return fmt.Errorf("register %s: %w", t.RegistryKey, err)
 		}
 	}
@@ -407,7 +418,7 @@ func Remove(t Target) error {
 	m, err := ReadManifest(t.ManifestPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		if t.RegistryKey != "" {
-			_ = deleteRegistry(t.RegistryKey, t.ManifestPath)
+			_ = deleteRegistry(t.System, t.RegistryKey, t.ManifestPath)
 		}
 		return err
 	}
@@ -421,7 +432,7 @@ func Remove(t Target) error {
 		return fmt.Errorf("remove %s: %w", t.ManifestPath, err)
 	}
 	if t.RegistryKey != "" {
-		if err := deleteRegistry(t.RegistryKey, t.ManifestPath); err != nil {
+		if err := deleteRegistry(t.System, t.RegistryKey, t.ManifestPath); err != nil {
 			return fmt.Errorf("unregister %s: %w", t.RegistryKey, err)
 		}
 	}
@@ -434,7 +445,7 @@ func Registered(t Target) (string, error) {
 	if t.RegistryKey == "" {
 		return "", nil
 	}
-	return getRegistry(t.RegistryKey)
+	return getRegistry(t.System, t.RegistryKey)
 }
 
 // Problem checks an installed manifest for t; "" means it is right. fix
@@ -443,7 +454,7 @@ func Problem(t Target, wantChromeID string) (problem, fix string) {
 	if t.RegistryKey != "" {
 		p, err := Registered(t)
 		if err != nil || !strings.EqualFold(p, t.ManifestPath) {
-			return "registry key HKCU\\" + t.RegistryKey + " does not point to " + t.ManifestPath, "run `ramsso install`"
+			return "registry key " + t.Hive() + "\\" + t.RegistryKey + " does not point to " + t.ManifestPath, "run `ramsso install`"
 		}
 	}
 	m, err := ReadManifest(t.ManifestPath)

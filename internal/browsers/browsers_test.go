@@ -165,3 +165,70 @@ func TestWriteRemoveProblem(t *testing.T) {
 		t.Fatalf("second Remove = %v", err)
 	}
 }
+
+// TestSystemTargets: the documented machine-wide locations per OS, HKLM on
+// Windows, and a clear error where a browser documents none.
+func TestSystemTargets(t *testing.T) {
+	chrome, _ := Lookup("chrome")
+	chromium, _ := Lookup("chromium")
+	ff, _ := Lookup("firefox")
+	edge, _ := Lookup("edge")
+	brave, _ := Lookup("brave")
+	tests := []struct {
+		spec Spec
+		env  SystemEnv
+		want string
+	}{
+		{chrome, SystemEnv{GOOS: "linux"}, "/etc/opt/chrome/native-messaging-hosts/com.ramsso.host.json"},
+		{chromium, SystemEnv{GOOS: "linux"}, "/etc/chromium/native-messaging-hosts/com.ramsso.host.json"},
+		{ff, SystemEnv{GOOS: "linux"}, "/usr/lib/mozilla/native-messaging-hosts/com.ramsso.host.json"},
+		{chromium, SystemEnv{GOOS: "linux", Root: "/pkg"}, "/pkg/etc/chromium/native-messaging-hosts/com.ramsso.host.json"},
+		{chrome, SystemEnv{GOOS: "darwin"}, "/Library/Google/Chrome/NativeMessagingHosts/com.ramsso.host.json"},
+		{edge, SystemEnv{GOOS: "darwin"}, "/Library/Microsoft/Edge/NativeMessagingHosts/com.ramsso.host.json"},
+		{ff, SystemEnv{GOOS: "darwin"}, "/Library/Application Support/Mozilla/NativeMessagingHosts/com.ramsso.host.json"},
+	}
+	for _, tc := range tests {
+		got, err := SystemTarget(tc.spec, tc.env)
+		if err != nil || got.ManifestPath != filepath.FromSlash(tc.want) || !got.System {
+			t.Errorf("%s/%s: %+v, %v; want %s", tc.spec.ID, tc.env.GOOS, got, err, tc.want)
+		}
+	}
+	w, err := SystemTarget(chrome, SystemEnv{GOOS: "windows", ProgramData: `D:\PD`})
+	if err != nil || w.RegistryKey != `Software\Google\Chrome\NativeMessagingHosts\com.ramsso.host` || w.Hive() != "HKLM" ||
+		w.ManifestPath != `D:\PD\ramsso\NativeMessagingHosts\chrome\com.ramsso.host.json` {
+		t.Errorf("windows: %+v, %v", w, err)
+	}
+	if _, err := SystemTarget(brave, SystemEnv{GOOS: "darwin"}); err == nil || !strings.Contains(err.Error(), "per user") {
+		t.Errorf("brave on macOS: %v, want an error naming the per-user way", err)
+	}
+	// Chrome and Brave share /etc/opt/chrome on Linux: written once.
+	seen := map[string]int{}
+	for _, tg := range SystemTargets(SystemEnv{GOOS: "linux"}) {
+		seen[tg.ManifestPath]++
+	}
+	if seen["/etc/opt/chrome/native-messaging-hosts/com.ramsso.host.json"] != 1 || len(seen) != 5 {
+		t.Errorf("linux system targets %v", seen)
+	}
+}
+
+// TestPolicyLocations: the documented places per OS (doctor prints them
+// where it cannot read them).
+func TestPolicyLocations(t *testing.T) {
+	chrome, _ := Lookup("chrome")
+	ff, _ := Lookup("firefox")
+	for _, tc := range []struct {
+		spec Spec
+		goos string
+		want string
+	}{
+		{chrome, "linux", "/etc/opt/chrome/policies/managed/*.json"},
+		{chrome, "windows", `HKLM\SOFTWARE\Policies\Google\Chrome`},
+		{chrome, "darwin", "/Library/Managed Preferences/com.google.Chrome.plist (configuration profile)"},
+		{ff, "linux", "/etc/firefox/policies/policies.json"},
+		{ff, "windows", `HKLM\SOFTWARE\Policies\Mozilla\Firefox`},
+	} {
+		if got := PolicyLocations(tc.spec, tc.goos); len(got) == 0 || got[0] != tc.want {
+			t.Errorf("%s/%s: %v, want %s first", tc.spec.ID, tc.goos, got, tc.want)
+		}
+	}
+}

@@ -11,9 +11,18 @@ import (
 	"golang.org/x/sys/windows/registry"
 )
 
-// setRegistry points HKCU\key's default value at the manifest path.
-func setRegistry(key, value string) error {
-	k, _, err := registry.CreateKey(registry.CURRENT_USER, key, registry.SET_VALUE)
+// hive is HKLM for machine-wide targets, else HKCU.
+func hive(machine bool) registry.Key {
+	if machine {
+		return registry.LOCAL_MACHINE
+	}
+	return registry.CURRENT_USER
+}
+
+// setRegistry points HKCU\key's (HKLM with machine) default value at the
+// manifest path.
+func setRegistry(machine bool, key, value string) error {
+	k, _, err := registry.CreateKey(hive(machine), key, registry.SET_VALUE)
 	if err != nil {
 		return err
 	}
@@ -21,8 +30,8 @@ func setRegistry(key, value string) error {
 	return k.SetStringValue("", value)
 }
 
-func getRegistry(key string) (string, error) {
-	k, err := registry.OpenKey(registry.CURRENT_USER, key, registry.QUERY_VALUE)
+func getRegistry(machine bool, key string) (string, error) {
+	k, err := registry.OpenKey(hive(machine), key, registry.QUERY_VALUE)
 	if err != nil {
 		return "", err
 	}
@@ -31,9 +40,9 @@ func getRegistry(key string) (string, error) {
 	return v, err
 }
 
-// deleteRegistry removes HKCU\key when it points at want.
-func deleteRegistry(key, want string) error {
-	v, err := getRegistry(key)
+// deleteRegistry removes the key when it points at want.
+func deleteRegistry(machine bool, key, want string) error {
+	v, err := getRegistry(machine, key)
 	if errors.Is(err, registry.ErrNotExist) {
 		return nil
 	}
@@ -43,7 +52,7 @@ func deleteRegistry(key, want string) error {
 	if !strings.EqualFold(v, want) {
 		return nil // someone else's registration: leave it
 	}
-	return registry.DeleteKey(registry.CURRENT_USER, key)
+	return registry.DeleteKey(hive(machine), key)
 }
 
 // windowsFound detects a browser by its vendor key or its user data dir.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/policy"
 	"github.com/ramsso/ramsso/internal/saml"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
@@ -24,6 +25,10 @@ type Exchanger struct {
 	// Home, when set, is the RAMSSO_HOME whose settings learn a role's
 	// maximum duration when STS refuses a longer one (roleMaxDurations).
 	Home string
+	// Admin is the administrator's policy (allowed issuers and accounts,
+	// a duration cap); nil loads it from the system file and
+	// RAMSSO_POLICY_FILE at each exchange, so no path skips it.
+	Admin *policy.Policy
 }
 
 // Options tune one exchange.
@@ -53,6 +58,18 @@ func (e *Exchanger) Exchange(ctx context.Context, resp *saml.Response, role saml
 	if err := ValidateDuration(opts.Duration); err != nil {
 		return nil, err
 	}
+	admin := e.Admin
+	if admin == nil {
+		var err error
+		if admin, err = policy.Current(); err != nil {
+			return nil, &FlowError{Code: CodeForbidden, Message: err.Error(), Remedy: "ask your IT team to fix the admin policy", Err: err}
+		}
+	}
+	if err := admin.CheckAssertion(resp.Issuer, role.AccountID); err != nil {
+		return nil, &FlowError{Code: CodeForbidden, Message: err.Error(), Remedy: "sign in through an IdP and account your administrator allows (ramsso doctor shows the policy)", Err: err}
+	}
+	var capped bool
+	opts.Duration, capped = admin.CapDuration(opts.Duration)
 	profile := opts.Profile
 	if profile == "" {
 		var err error
@@ -101,6 +118,9 @@ func (e *Exchanger) Exchange(ctx context.Context, resp *saml.Response, role saml
 		used = sts.DefaultDuration // an Assumer that does not say
 	}
 	out := &Outcome{Session: sess, DurationFallback: res.DurationFallback, Duration: used}
+	if capped {
+		out.Notes = append(out.Notes, fmt.Sprintf("the administrator's policy caps sessions at %s", opts.Duration))
+	}
 	if res.DurationFallback {
 		out.Notes = append(out.Notes, fmt.Sprintf("the role does not allow a %s session; ramsso asked again for %s and got it", fmtDur(opts.Duration), fmtDur(used)))
 		if e.Home != "" {

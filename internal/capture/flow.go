@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ramsso/ramsso/internal/policy"
 	"github.com/ramsso/ramsso/internal/saml"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
@@ -125,6 +126,7 @@ const (
 	CodeNoChoice         = "no_choice"
 	CodeBadRole          = "bad_role"
 	CodeInternal         = "internal_error"
+	CodeForbidden        = "forbidden_by_policy"
 )
 
 // FlowError is a flow's ending in a form the extension and the tray can
@@ -561,6 +563,10 @@ func Classify(err error) *FlowError {
 	if errors.As(err, &ne) {
 		return &FlowError{Code: CodeSTSError, Detail: "network", Message: err.Error(),
 			Remedy: "check the network; set \"sts.endpoint\" or \"proxy\" in settings.json (the host does not see your shell's environment)", Err: err}
+	}
+	if errors.Is(err, policy.ErrForbidden) {
+		return &FlowError{Code: CodeForbidden, Message: err.Error(),
+			Remedy: "ask your IT team (ramsso doctor shows the admin policy)", Err: err}
 	}
 	var ste *storeError
 	if errors.As(err, &ste) {

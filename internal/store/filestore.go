@@ -13,6 +13,14 @@ import (
 var credsZero creds.Credentials
 
 // fileStore keeps every session, secrets included, in one owner-only file.
+// IsFile reports whether st keeps sessions in the plaintext file store
+// (chosen, or the recorded keyring fallback), for the admin policy's
+// forbidFileStore.
+func IsFile(st Store) bool {
+	_, ok := st.(*fileStore)
+	return ok
+}
+
 type fileStore struct {
 	home   string
 	notice string

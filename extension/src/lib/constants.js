@@ -4,8 +4,11 @@
 /** Name of the native messaging host installed by `ramsso install`. */
 export const HOST_NAME = 'com.ramsso.host';
 
-/** Native messaging protocol version this extension speaks. */
+/** Newest native messaging protocol this extension speaks (sent in ping). */
 export const PROTOCOL = 1;
+
+/** Oldest protocol this extension still speaks; the host picks within. */
+export const MIN_PROTOCOL = 1;
 
 /** Match patterns for the SAML SSO endpoints (China and international sites). */
 export const SSO_PATTERNS = Object.freeze([

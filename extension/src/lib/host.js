@@ -2,7 +2,9 @@
 // port that closed is explained to the user. Pure apart from the injected
 // connectNative; importable by Node.
 
-import { HOST_NAME, INSTALL_REMEDY, PING_TIMEOUT_MS, PROTOCOL } from './constants.js';
+import {
+  HOST_NAME, INSTALL_REMEDY, MIN_PROTOCOL, PING_TIMEOUT_MS, PROTOCOL,
+} from './constants.js';
 
 const DOCTOR_REMEDY = 'run `ramsso doctor` (the host log is under RAMSSO_HOME)';
 
@@ -48,12 +50,29 @@ export function classifyDisconnect(message) {
 }
 
 /**
- * Pings the host over a short-lived port.
+ * What to update when the host speaks `protocol` and this extension does
+ * not: an older host (which answers with its only protocol, never
+ * negotiating) means ramsso; a newer one means the extension.
+ * @param {number} protocol
+ * @returns {string}
+ */
+export function skewRemedy(protocol) {
+  if (!(protocol >= MIN_PROTOCOL)) {
+    return `ramsso-host speaks protocol ${protocol}, this extension ${MIN_PROTOCOL} to ${PROTOCOL}: update ramsso (the CLI and ramsso-host)`;
+  }
+  return `ramsso-host speaks protocol ${protocol}, this extension at most ${PROTOCOL}: update the ramsso browser extension`;
+}
+
+/**
+ * Pings the host over a short-lived port, telling it this extension's
+ * version and protocol range; the host answers with the protocol both
+ * speak (hosts before negotiation answer with their only one).
  * Resolves (never rejects) to
- *   { found: true, version, protocol, compatible } or
+ *   { found: true, version, protocol, compatible, remedy? } or
  *   { found: false, state, error: {code, message, remedy} }.
  * @param {{connectNative: (name: string) => any, lastError?: () => any,
- *   setTimer?: Function, clearTimer?: Function, timeoutMs?: number}} deps
+ *   setTimer?: Function, clearTimer?: Function, timeoutMs?: number,
+ *   version?: string}} deps
  */
 export function ping(deps) {
   const {
@@ -62,6 +81,7 @@ export function ping(deps) {
     setTimer = setTimeout,
     clearTimer = clearTimeout,
     timeoutMs = PING_TIMEOUT_MS,
+    version = '',
   } = deps;
   return new Promise((resolve) => {
     let port = null;
@@ -97,11 +117,13 @@ export function ping(deps) {
       if (!msg || typeof msg !== 'object') return;
       if (msg.type === 'pong' && msg.ok === true) {
         const protocol = Number(msg.protocol);
+        const compatible = protocol >= MIN_PROTOCOL && protocol <= PROTOCOL;
         finish({
           found: true,
           version: typeof msg.version === 'string' ? msg.version : '',
           protocol,
-          compatible: protocol === PROTOCOL,
+          compatible,
+          ...(compatible ? {} : { remedy: skewRemedy(protocol) }),
         });
       } else if (msg.type === 'error') {
         const e = msg.error && typeof msg.error === 'object' ? msg.error : {};
@@ -122,7 +144,9 @@ export function ping(deps) {
       finish({ found: false, ...classifyDisconnect(m) });
     });
     try {
-      port.postMessage({ type: 'ping' });
+      port.postMessage({
+        type: 'ping', version, protocol: PROTOCOL, minProtocol: MIN_PROTOCOL,
+      });
     } catch (e) {
       finish({ found: false, ...classifyDisconnect(e?.message) });
     }
