@@ -258,7 +258,11 @@ func InstallCommand(ctx context.Context, in InstallInput, app *App) error {
 	}
 	// The browser executes the host, and the host the tray: neither may
 	// be replaceable by another user.
-	if err := config.CheckExecutable(hostPath); err != nil {
+	checkPath := hostPath
+	if in.Root != "" {
+		checkPath = filepath.Join(in.Root, hostPath) // the package tree's copy
+	}
+	if err := config.CheckExecutable(checkPath); err != nil {
 		return fmt.Errorf("not registering the host: %w", err)
 	}
 	if tray, err := localapi.FindTray(); err == nil {
