@@ -131,6 +131,14 @@ func (a *App) STSClient(endpointFlag, regionFlag string) (sts.Assumer, string, e
 		Region:   firstNonEmpty(regionFlag, set.STS.Region),
 		VPC:      set.STS.VPC,
 		Proxy:    firstNonEmpty(a.getenv(config.EnvProxy), set.Proxy, a.getenv("HTTPS_PROXY"), a.getenv("https_proxy")),
+		OnWait:   func(msg string) { fmt.Fprintln(a.Stderr, msg) },
+	}
+	if t := firstNonEmpty(a.getenv(config.EnvSTSTimeout), set.STS.Timeout); t != "" {
+		d, err := config.ParseDuration(t)
+		if err != nil || d <= 0 {
+			return nil, "", fmt.Errorf("STS timeout %q (RAMSSO_STS_TIMEOUT or \"sts.timeout\") is not a duration like 60s", t)
+		}
+		cfg.CallTimeout = d
 	}
 	if a.NewSTS != nil {
 		c, err := a.NewSTS(cfg)
