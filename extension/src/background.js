@@ -5,7 +5,7 @@
 // no "blocking" option, nothing is modified, the console login goes on.
 
 import { api, lastError } from './lib/compat.js';
-import { ENTRANCE_PATTERNS, KEYS, SSO_PATTERNS } from './lib/constants.js';
+import { ENTRANCE_PATTERNS, ENTRANCE_TYPES, KEYS, SSO_URL_FILTER } from './lib/constants.js';
 import { FlowManager } from './lib/flows.js';
 
 const manager = new FlowManager({
@@ -16,15 +16,24 @@ const manager = new FlowManager({
   onChange: () => void updateBadge(),
 });
 
+function onSignInRequest(details) {
+  manager.handleRequest(details).catch((e) => {
+    // Never log the request body: only the error's message.
+    console.warn('ramsso: could not handle a sign-in POST:', e?.message ?? String(e));
+  });
+  // Returning nothing: observe only.
+}
+
+// The SSO POST from the IdP is a navigation.
 api.webRequest.onBeforeRequest.addListener(
-  (details) => {
-    manager.handleRequest(details).catch((e) => {
-      // Never log the request body: only the error's message.
-      console.warn('ramsso: could not handle a sign-in POST:', e?.message ?? String(e));
-    });
-    // Returning nothing: observe only.
-  },
-  { urls: [...SSO_PATTERNS, ...ENTRANCE_PATTERNS], types: ['main_frame', 'sub_frame'] },
+  onSignInRequest,
+  { urls: SSO_URL_FILTER, types: ['main_frame', 'sub_frame'] },
+  ['requestBody'],
+);
+// The console's role chooser POST may also be an XHR/fetch.
+api.webRequest.onBeforeRequest.addListener(
+  onSignInRequest,
+  { urls: [...ENTRANCE_PATTERNS], types: [...ENTRANCE_TYPES] },
   ['requestBody'],
 );
 
