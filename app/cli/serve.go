@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"sort"
 
 	"github.com/spf13/cobra"
@@ -54,6 +55,19 @@ func ServeCommand(ctx context.Context, in ServeInput, app *App) error {
 	if err != nil {
 		return err
 	}
+	// A port given with --port is remembered only once it could be bound,
+	// so a busy port is never saved.
+	var ln net.Listener
+	if in.Port > 0 && in.Print == "" {
+		if ln, err = credserver.Listen(in.Port); err != nil {
+			return err
+		}
+		defer func() {
+			if ln != nil {
+				ln.Close()
+			}
+		}()
+	}
 	state, err := credserver.LoadState(ctx, home, in.Port)
 	if err != nil {
 		return err
@@ -70,9 +84,10 @@ func ServeCommand(ctx context.Context, in ServeInput, app *App) error {
 	if err != nil {
 		return err
 	}
-	ln, err := credserver.Listen(state.Port)
-	if err != nil {
-		return err
+	if ln == nil {
+		if ln, err = credserver.Listen(state.Port); err != nil {
+			return err
+		}
 	}
 	list, err := st.List(ctx)
 	if err != nil {
