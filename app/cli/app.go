@@ -40,6 +40,9 @@ type App struct {
 	settings *config.Settings
 	setErr   error
 	st       store.Store
+	// hotPath marks a command other programs run all the time (process,
+	// serve): it never retries the keyring after a fallback.
+	hotPath bool
 }
 
 // NewApp returns an App wired to the real process environment.
@@ -109,7 +112,7 @@ func (a *App) Store(ctx context.Context) (store.Store, error) {
 	if kind == "" {
 		kind = set.Store
 	}
-	st, notice, err := openStore(ctx, home, kind)
+	st, notice, err := openStore(ctx, home, kind, !a.hotPath)
 	if err != nil {
 		return nil, err
 	}

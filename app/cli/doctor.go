@@ -331,8 +331,12 @@ func (d *doctor) checkStore(ctx context.Context, home string, set *config.Settin
 		return
 	}
 	if recorded {
-		d.add("store", CheckFail, "no OS keyring answered earlier ("+reason+"); sessions are kept in the owner-only file store under "+home,
-			"start or unlock your keyring (GNOME Keyring/KWallet, macOS Keychain), then run `ramsso doctor --clear-fallback`; or set \"store\": \"file\" in settings.json to keep the file store on purpose")
+		now := "no Secret Service is reachable now"
+		if err := store.SecretServiceReachable(ctx); err == nil {
+			now = "a Secret Service is reachable now: the next ramsso command you run (not process/serve) retries the keyring, at most every " + store.HealInterval.String() + ", and moves the sessions back when it answers"
+		}
+		d.add("store", CheckFail, "the file store is in use because no OS keyring answered earlier ("+reason+"); sessions are kept in the owner-only file store under "+home+"; "+now,
+			"start or unlock your keyring (GNOME Keyring/KWallet, macOS Keychain), then run any ramsso command (e.g. `ramsso list`) or `ramsso doctor --clear-fallback` to retry at once; or set \"store\": \"file\" in settings.json to keep the file store on purpose")
 		return
 	}
 	// doctor only looks: a read-only probe, no fallback recorded, no file

@@ -76,6 +76,7 @@ func ServeCommand(ctx context.Context, in ServeInput, app *App) error {
 		_, err := fmt.Fprintln(app.Stdout, state.URL(in.Print))
 		return err
 	}
+	app.hotPath = true // credentials-URI requests must never wait for a keyring retry
 	st, err := app.Store(ctx)
 	if err != nil {
 		return err
