@@ -207,6 +207,15 @@ func TestBadInput(t *testing.T) {
 			_ = os.WriteFile(filepath.Join(w.home, "settings.json"), []byte("\xff\xfe{\x00}\x00"), 0o600)
 			return []string{"list"}
 		}, nil, []string{"UTF-16", "UTF-8"}},
+		{"console: bad per-site sign-in host", func(w *world) []string {
+			withSession(w)
+			_ = os.WriteFile(filepath.Join(w.home, "settings.json"), []byte(`{"signinEndpoints": {"china": "ftp://signin.example"}}`), 0o600)
+			return []string{"console", acct1 + "-admin", "--print"}
+		}, nil, []string{"signinEndpoints.china"}},
+		{"console: federation host unreachable names the setting", func(w *world) []string {
+			withSession(w)
+			return []string{"console", acct1 + "-admin", "--print"}
+		}, map[string]string{"RAMSSO_SIGNIN_ENDPOINT": "http://127.0.0.1:1"}, []string{"RAMSSO_SIGNIN_ENDPOINT"}},
 		// A malformed config.json is left alone.
 		{"configure-cli: malformed config.json", func(w *world) []string {
 			withSession(w)

@@ -111,6 +111,7 @@ func DoctorCommand(ctx context.Context, in DoctorInput, app *App) error {
 	d.checkTray(ctx, hostPath, home)
 	d.checkSTS(ctx, hostSet)
 	d.checkChains(set)
+	d.checkEndpoints(hostSet)
 	d.checkDebug()
 	d.checkAliyunConfig()
 	return d.report()
