@@ -192,7 +192,7 @@ func TestResolveEndpoint(t *testing.T) {
 		{"vpc", Config{Region: "cn-hangzhou", VPC: true}, "https", "sts-vpc.cn-hangzhou.aliyuncs.com", ""},
 		{"vpc without region", Config{VPC: true}, "", "", "needs a region"},
 		{"vpc, documented", Config{Region: "ap-southeast-1", VPC: true}, "https", "sts-vpc.ap-southeast-1.aliyuncs.com", ""},
-		{"vpc, none documented", Config{Region: "me-east-1", VPC: true}, "", "", "documents no STS VPC endpoint for region me-east-1"},
+		{"vpc, none documented", Config{Region: "me-east-1", VPC: true}, "", "", "no STS VPC endpoint is documented by Alibaba Cloud for region me-east-1"},
 		{"vpc, unknown region", Config{Region: "xx-nowhere-9", VPC: true}, "", "", "\"vpc\": false"},
 		{"bad region", Config{Region: "cn hangzhou"}, "", "", "not a region id"},
 		{"region with dot", Config{Region: "evil.com/x"}, "", "", "not a region id"},

@@ -42,7 +42,7 @@ func ResolveEndpoint(cfg Config) (scheme, host string, err error) {
 		}
 		if cfg.VPC {
 			if !HasVPCEndpoint(region) {
-				return "", "", fmt.Errorf("Alibaba Cloud documents no STS VPC endpoint for region %s (sts-vpc.%s.aliyuncs.com): set \"sts\": {\"vpc\": false} to use sts.%s.aliyuncs.com, or give the host with \"sts\": {\"endpoint\": \"HOST\"} if your VPC has one", region, region, region)
+				return "", "", fmt.Errorf("no STS VPC endpoint is documented by Alibaba Cloud for region %s (sts-vpc.%s.aliyuncs.com): set \"sts\": {\"vpc\": false} to use sts.%s.aliyuncs.com, or give the host with \"sts\": {\"endpoint\": \"HOST\"} if your VPC has one", region, region, region)
 			}
 			return "https", "sts-vpc." + region + ".aliyuncs.com", nil
 		}
