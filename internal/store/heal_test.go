@@ -86,3 +86,38 @@ func TestHealMovesSessionsBack(t *testing.T) {
 		t.Errorf("the file store still holds %d sessions", len(l))
 	}
 }
+
+// TestHealWithRealSecretService: with a real gnome-keyring on a real
+// session bus (scripts/with-keyring.sh), the D-Bus check finds
+// org.freedesktop.secrets and Heal moves the file store's sessions into
+// the real keyring.
+func TestHealWithRealSecretService(t *testing.T) {
+	if os.Getenv(envRealKeyring) != "1" {
+		t.Skipf("set %s=1 (scripts/with-keyring.sh) to test the real OS keyring", envRealKeyring)
+	}
+	ctx := context.Background()
+	if err := SecretServiceReachable(ctx); err != nil {
+		t.Fatalf("a Secret Service runs but SecretServiceReachable says: %v", err)
+	}
+	home := t.TempDir()
+	fs := &fileStore{home: home}
+	if err := fs.Put(ctx, session("healed", "h", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recordFallback(home, "no answer within 5s; it may be locked"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Heal(ctx, home, time.Now())
+	if err != nil || !res.Healed || res.Moved != 1 {
+		t.Fatalf("Heal = %+v, %v", res, err)
+	}
+	st, err := Open(ctx, home, "")
+	if err != nil || st.Kind() != KindKeyring {
+		t.Fatalf("Open after Heal: %v", err)
+	}
+	got, err := st.Get(ctx, "healed")
+	if err != nil || got.Credentials != session("healed", "h", 0).Credentials {
+		t.Fatalf("the moved session in the real keyring: %v", err)
+	}
+	_ = st.Delete(ctx, "healed")
+}
