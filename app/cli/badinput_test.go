@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/testutil/asuser"
 )
 
@@ -318,5 +319,40 @@ func TestUnwritableHome(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(parent, "home")); err == nil {
 		t.Errorf("a home was created")
+	}
+}
+
+// TestProcessNeverRetriesTheKeyring: `ramsso process` (run by the aliyun
+// CLI on every call) leaves a recorded keyring fallback alone, while a
+// command a person runs retries it when a Secret Service is reachable.
+func TestProcessNeverRetriesTheKeyring(t *testing.T) {
+	w := newWorld(t)
+	if r := w.runBounded("assume", "--saml", w.response(w.roles(roleValue(roleAdmin, provider)))); r.code != 0 {
+		t.Fatalf("assume: %s", r.stderr)
+	}
+	fallback := filepath.Join(w.home, store.FallbackFile)
+	if err := os.WriteFile(fallback, []byte(`{"reason":"no answer within 5s; it may be locked"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	delete(w.env, "RAMSSO_STORE") // the keyring, with the fallback recorded
+	before := takeSnapshot(t, w.home)
+	if r := w.runBounded("process", acct1+"-admin"); r.code != 0 {
+		t.Fatalf("process: %s", r.stderr)
+	}
+	if d := before.diff(takeSnapshot(t, w.home)); len(d) > 0 {
+		t.Errorf("process touched the store's state: %v", d)
+	}
+	r := w.runBounded("list")
+	if r.code != 0 {
+		t.Fatalf("list: %s", r.stderr)
+	}
+	if store.SecretServiceReachable(context.Background()) == nil {
+		// A person's command retried: the fallback either healed or the
+		// attempt was recorded for the rate limit.
+		if _, err := os.Stat(fallback); err == nil {
+			if _, err := os.Stat(filepath.Join(w.home, "store-heal-attempt")); err != nil {
+				t.Errorf("list neither healed the fallback nor recorded a retry")
+			}
+		}
 	}
 }
