@@ -47,6 +47,9 @@ type App struct {
 	polOnce sync.Once
 	pol     *policy.Policy
 	polErr  error
+	// hotPath marks a command other programs run all the time (process,
+	// serve): it never retries the keyring after a fallback.
+	hotPath bool
 }
 
 // NewApp returns an App wired to the real process environment.
@@ -123,7 +126,7 @@ func (a *App) Store(ctx context.Context) (store.Store, error) {
 	if kind == "" {
 		kind = set.Store
 	}
-	st, notice, err := openStore(ctx, home, kind)
+	st, notice, err := openStore(ctx, home, kind, !a.hotPath)
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +157,14 @@ func (a *App) STSClient(endpointFlag, regionFlag string) (sts.Assumer, string, e
 		Region:   firstNonEmpty(regionFlag, set.STS.Region),
 		VPC:      set.STS.VPC,
 		Proxy:    firstNonEmpty(a.getenv(config.EnvProxy), set.Proxy, a.getenv("HTTPS_PROXY"), a.getenv("https_proxy")),
+		OnWait:   func(msg string) { fmt.Fprintln(a.Stderr, msg) },
+	}
+	if t := firstNonEmpty(a.getenv(config.EnvSTSTimeout), set.STS.Timeout); t != "" {
+		d, err := config.ParseDuration(t)
+		if err != nil || d <= 0 {
+			return nil, "", fmt.Errorf("STS timeout %q (RAMSSO_STS_TIMEOUT or \"sts.timeout\") is not a duration like 60s", t)
+		}
+		cfg.CallTimeout = d
 	}
 	if a.NewSTS != nil {
 		c, err := a.NewSTS(cfg)

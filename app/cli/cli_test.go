@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -26,6 +27,18 @@ func TestMain(m *testing.M) {
 	}
 	if os.Getenv("RAMSSO_CLI_TEST_SDK") == "1" {
 		os.Exit(sdkChild())
+	}
+	if os.Getenv("RAMSSO_CLI_TEST_ASUSER") == "1" {
+		// Run as another user by TestUnwritableHome: report, exit 0.
+		var args []string
+		_ = json.Unmarshal([]byte(os.Getenv("RAMSSO_CLI_TEST_ARGS")), &args)
+		app := NewApp()
+		var errb bytes.Buffer
+		app.Stderr = &errb
+		code := Main(context.Background(), app, args)
+		out, _ := json.Marshal(map[string]any{"code": code, "stderr": errb.String()})
+		os.Stdout.Write(out)
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }

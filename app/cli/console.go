@@ -32,7 +32,11 @@ federation endpoint (GetSigninToken, then the Login URL) and open it in the
 default browser. The sign-in URL is valid for 30 seconds, once.
 
 --print (or RAMSSO_NO_BROWSER=1) prints the URL instead. The endpoint is the
-"signinEndpoint" setting or RAMSSO_SIGNIN_ENDPOINT (default signin.aliyun.com).`,
+"signinEndpoints" setting for the session's site ({"international": "..."}),
+"signinEndpoint" for every site, or RAMSSO_SIGNIN_ENDPOINT; the default for both
+sites is signin.aliyun.com, the only host Alibaba documents (older
+international docs use signin-intl.aliyun.com). ramsso doctor shows which one
+is in use.`,
 		Example: `  ramsso console prod-admin
   ramsso console dev-admin --browser-profile "Profile 2"
   ramsso console prod-admin --destination https://ecs.console.aliyun.com/`,
@@ -58,9 +62,16 @@ func ConsoleCommand(ctx context.Context, in ConsoleInput, app *App) error {
 	if err != nil {
 		return err
 	}
-	endpoint := firstNonEmpty(app.getenv(config.EnvSigninEndpoint), set.SigninEndpoint)
 	proxy := firstNonEmpty(app.getenv(config.EnvProxy), set.Proxy, app.getenv("HTTPS_PROXY"), app.getenv("https_proxy"))
-	client, err := console.New(endpoint, proxy)
+	endpointFor := func(site string) (*console.Client, console.Resolved, error) {
+		r := console.ResolveEndpoint(site, app.getenv(config.EnvSigninEndpoint), set.SigninEndpoint, set.SigninEndpoints)
+		c, err := console.New(r.Endpoint, proxy)
+		if err != nil {
+			return nil, r, fmt.Errorf("%w (it comes from %s)", err, r.Source)
+		}
+		return c, r, nil
+	}
+	client, _, err := endpointFor("")
 	if err != nil {
 		return err
 	}
@@ -83,13 +94,17 @@ func ConsoleCommand(ctx context.Context, in ConsoleInput, app *App) error {
 	if dest == "" {
 		dest = console.DefaultDestination(s.Site)
 	}
+	client, resolved, err := endpointFor(s.Site)
+	if err != nil {
+		return err
+	}
 	m, err := reloginManager(ctx, app)
 	if err != nil {
 		return err
 	}
 	u, err := client.SignIn(ctx, s.Credentials, dest, m.LoginURL(s))
 	if err != nil {
-		return fmt.Errorf("console sign-in as %s: %w", in.Profile, err)
+		return fmt.Errorf("console sign-in as %s: %w (%s)", in.Profile, err, resolved.Remedy(s.Site))
 	}
 	env := relogin.Env(app.getenv)
 	if in.Print || env.NoBrowser() || env.CanOpen() != nil {

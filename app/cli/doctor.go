@@ -113,6 +113,7 @@ func DoctorCommand(ctx context.Context, in DoctorInput, app *App) error {
 	d.checkTray(ctx, hostPath, home)
 	d.checkSTS(ctx, hostSet)
 	d.checkChains(set)
+	d.checkEndpoints(hostSet)
 	d.checkDebug()
 	d.checkAliyunConfig()
 	d.checkServe(ctx, home)
@@ -267,6 +268,16 @@ func pingHost(ctx context.Context, path, home string, timeout time.Duration) (ma
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, browsers.Origin(browsers.ChromeExtensionID))
+	if _, err := os.Stat(home); err != nil {
+		// doctor only looks: a home that does not exist yet must not be
+		// created by the host's log, so the ping runs in a throw-away one.
+		tmp, terr := os.MkdirTemp("", "ramsso-doctor-")
+		if terr != nil {
+			return nil, terr
+		}
+		defer os.RemoveAll(tmp)
+		home = tmp
+	}
 	cmd.Env = append(os.Environ(), config.EnvHome+"="+home)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -330,20 +341,21 @@ func (d *doctor) checkStore(ctx context.Context, home string, set *config.Settin
 		return
 	}
 	if recorded {
-		d.add("store", CheckFail, "no OS keyring answered earlier ("+reason+"); sessions are kept in the owner-only file store under "+home,
-			"start or unlock your keyring (GNOME Keyring/KWallet, macOS Keychain), then run `ramsso doctor --clear-fallback`; or set \"store\": \"file\" in settings.json to keep the file store on purpose")
+		now := "no Secret Service is reachable now"
+		if err := store.SecretServiceReachable(ctx); err == nil {
+			now = "a Secret Service is reachable now: the next ramsso command you run (not process/serve) retries the keyring, at most every " + store.HealInterval.String() + ", and moves the sessions back when it answers"
+		}
+		d.add("store", CheckFail, "the file store is in use because no OS keyring answered earlier ("+reason+"); sessions are kept in the owner-only file store under "+home+"; "+now,
+			"start or unlock your keyring (GNOME Keyring/KWallet, macOS Keychain), then run any ramsso command (e.g. `ramsso list`) or `ramsso doctor --clear-fallback` to retry at once; or set \"store\": \"file\" in settings.json to keep the file store on purpose")
 		return
 	}
+	// doctor only looks: a read-only probe, no fallback recorded, no file
+	// written, however the keyring answers.
 	ctx, cancel := context.WithTimeout(ctx, 3*d.in.Timeout)
 	defer cancel()
-	st, err := store.Open(ctx, home, kind)
-	if err != nil {
-		d.add("store", CheckFail, err.Error(), "run `ramsso doctor` again after unlocking your keyring")
-		return
-	}
-	if store.Notice(st) != "" || st.Kind() != store.KindKeyring {
-		d.add("store", CheckFail, "the OS keyring did not answer; ramsso now uses the file store under "+home,
-			"start or unlock your keyring, then run `ramsso doctor --clear-fallback`")
+	if err := store.Probe(ctx); err != nil {
+		d.add("store", CheckFail, "the OS keyring does not answer ("+oneLine(err.Error())+"); ramsso would fall back to the owner-only file store under "+home,
+			"start or unlock your keyring (GNOME Keyring/KWallet, macOS Keychain); or set \"store\": \"file\" in settings.json to use the file store on purpose")
 		return
 	}
 	d.add("store", CheckOK, "OS keyring answers", "")

@@ -175,6 +175,10 @@ func TestDoctor(t *testing.T) {
 			brk: func(t *testing.T, w *world, _ string) {
 				w.writeDoctorSettings(map[string]any{"store": "file", "sts": map[string]any{"endpoint": "http://127.0.0.1:1"}})
 			}},
+		{name: "sts vpc in a region without one", check: "sts vpc", remedy: `"vpc": false`, wantCode: 1,
+			brk: func(t *testing.T, w *world, _ string) {
+				w.writeDoctorSettings(map[string]any{"store": "file", "sts": map[string]any{"region": "me-east-1", "vpc": true}})
+			}},
 		{name: "DEBUG=sdk", check: "DEBUG", remedy: "unset DEBUG", wantCode: 1,
 			brk: func(t *testing.T, w *world, _ string) { w.env["DEBUG"] = "sdk,other" }},
 		{name: "External profile with written-back keys", check: "aliyun config", remedy: "ramsso serve", wantCode: 1,
@@ -295,4 +299,33 @@ func TestInstallRefusesReplaceableHost(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stdout, "writable by other users") {
 		t.Fatalf("doctor with the host in a 0777 directory: %d %s", r.code, r.stdout)
 	}
+}
+
+// TestDoctorShowsSigninHostPerSite: doctor says which federation host each
+// site uses and which setting chose it.
+func TestDoctorShowsSigninHostPerSite(t *testing.T) {
+	w, hostPath := browserWorld(t)
+	if r := w.run("install", "--browser", "chromium", "--host", hostPath); r.code != 0 {
+		t.Fatalf("install: %s", r.stderr)
+	}
+	w.writeDoctorSettings(map[string]any{"store": "file", "sts": map[string]any{"endpoint": w.stsURL},
+		"signinEndpoints": map[string]any{"international": "https://signin-intl.aliyun.com"}})
+	r := w.run("doctor", "--json", "--browser", "chromium")
+	var rep struct {
+		Checks []Check `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("doctor --json: %v\n%s", err, r.stdout)
+	}
+	for _, c := range rep.Checks {
+		if c.Name == "console sign-in" {
+			for _, want := range []string{"china: https://signin.aliyun.com (the default", `international: https://signin-intl.aliyun.com (the "signinEndpoints.international" setting)`} {
+				if !strings.Contains(c.Detail, want) {
+					t.Errorf("console sign-in check %q lacks %q", c.Detail, want)
+				}
+			}
+			return
+		}
+	}
+	t.Fatalf("no console sign-in check in %+v", rep.Checks)
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,24 +52,31 @@ ramsso testidp --dir DIR.`,
 
 // EmulatorCommand serves the emulator until ctx ends.
 func EmulatorCommand(ctx context.Context, in EmulatorInput, app *App) error {
+	if in.Init == "" && in.Config == "" {
+		return fmt.Errorf("give --init DIR for a demo setup or --config FILE")
+	}
+	// Bind first: a refused or busy address must leave DIR untouched.
+	ln, err := emulator.Listen(in.Listen)
+	if err != nil {
+		return err
+	}
 	var cfg emulator.Config
-	var err error
 	switch {
 	case in.Init != "":
 		cfg, _, err = emulator.InitDemo(in.Init)
 		if err != nil {
+			ln.Close()
 			return err
 		}
 		fmt.Fprintf(app.Stderr, "ramsso: demo IdP, emulator.json and a signed response.b64 (valid 1h) written to %s\n", in.Init)
-	case in.Config != "":
+	default:
 		cfg, err = emulator.LoadConfig(in.Config)
 		if err != nil {
+			ln.Close()
 			return err
 		}
-	default:
-		return fmt.Errorf("give --init DIR for a demo setup or --config FILE")
 	}
-	return emulator.Run(ctx, in.Listen, cfg, app.Stderr)
+	return emulator.RunOn(ctx, ln, cfg, app.Stderr)
 }
 
 // TestIdPInput is what the hidden `ramsso testidp` takes.
@@ -81,7 +89,12 @@ type TestIdPInput struct {
 	Subject     string
 	SessionName string
 	Issuer      string
+	Out         string
 }
+
+// defaultTestIdPIssuer is the test IdP's entity id when DIR holds no
+// emulator.json to agree with.
+const defaultTestIdPIssuer = "https://idp.example.com/ramsso-demo"
 
 func configureTestIdPCommand(app *App) *cobra.Command {
 	in := TestIdPInput{}
@@ -96,13 +109,14 @@ func configureTestIdPCommand(app *App) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&in.Dir, "dir", "", "directory with idp.key and idp.crt (created when missing)")
-	f.StringArrayVar(&in.Roles, "role", nil, "Role attribute value acs:ram::ID:role/NAME,acs:ram::ID:saml-provider/NAME (repeatable)")
+	f.StringArrayVar(&in.Roles, "role", nil, "Role attribute value acs:ram::ID:role/NAME,acs:ram::ID:saml-provider/NAME (repeatable; default: every role DIR/emulator.json knows)")
 	f.StringVar(&in.Style, "style", string(testidp.StyleOkta), "IdP style: "+styleNames())
 	f.StringVar(&in.Site, "site", "china", "china or international")
 	f.DurationVar(&in.Lifetime, "lifetime", 5*time.Minute, "how long the assertion is valid")
 	f.StringVar(&in.Subject, "subject", "alice@example.com", "NameID")
 	f.StringVar(&in.SessionName, "session-name", "", "RoleSessionName (default: the subject)")
-	f.StringVar(&in.Issuer, "issuer", "https://idp.example.com/ramsso-demo", "IdP entity id")
+	f.StringVar(&in.Issuer, "issuer", "", "IdP entity id (default: the one DIR/emulator.json trusts, else "+defaultTestIdPIssuer+")")
+	f.StringVar(&in.Out, "out", "", "write the response to this file (default: stdout, or DIR/response.b64 when stdout is a terminal)")
 	return cmd
 }
 
@@ -119,8 +133,20 @@ func TestIdPCommand(in TestIdPInput, app *App) error {
 	if in.Dir == "" {
 		return fmt.Errorf("give --dir DIR (the IdP key and certificate live there)")
 	}
+	// Agree with `ramsso emulator --init DIR`: sign as the Issuer its
+	// emulator.json trusts, for the roles it knows.
+	issuer, roles, _, err := emulator.DemoDefaults(in.Dir)
+	if err != nil {
+		return err
+	}
+	if in.Issuer == "" {
+		in.Issuer = firstNonEmpty(issuer, defaultTestIdPIssuer)
+	}
 	if len(in.Roles) == 0 {
-		return fmt.Errorf("give at least one --role acs:ram::ID:role/NAME,acs:ram::ID:saml-provider/NAME")
+		in.Roles = roles
+	}
+	if len(in.Roles) == 0 {
+		return fmt.Errorf("give at least one --role acs:ram::ID:role/NAME,acs:ram::ID:saml-provider/NAME (or a --dir made by ramsso emulator --init)")
 	}
 	idp, err := loadOrCreateIdP(in.Dir, in.Issuer)
 	if err != nil {
@@ -133,8 +159,30 @@ func TestIdPCommand(in TestIdPInput, app *App) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(app.Stdout, b64)
-	return err
+	out := in.Out
+	if out == "" && isTerminal(app.Stdout) {
+		// Ten kilobytes of base64 help no one on a terminal.
+		out = filepath.Join(in.Dir, emulator.DemoResponseFile)
+	}
+	if out == "" || out == "-" {
+		_, err = fmt.Fprintln(app.Stdout, b64)
+		return err
+	}
+	if err := os.WriteFile(out, []byte(b64+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write the response: %w", err)
+	}
+	fmt.Fprintf(app.Stderr, "ramsso: signed response for %d role(s) as %s written to %s\n", len(in.Roles), in.Issuer, out)
+	return nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func loadOrCreateIdP(dir, issuer string) (*testidp.IdP, error) {

@@ -43,6 +43,9 @@ the browser command.`,
 			if len(args) == 1 {
 				in.Profile = args[0]
 			}
+			if in.Timeout <= 0 {
+				return fmt.Errorf("--timeout %s: give how long to wait for the login, a positive duration like 2m", in.Timeout)
+			}
 			return LoginCommand(cmd.Context(), in, app)
 		},
 	}
@@ -69,8 +72,9 @@ func LoginCommand(ctx context.Context, in LoginInput, app *App) error {
 	if err != nil {
 		return err
 	}
-	if in.Timeout > 0 {
-		m.Wait = in.Timeout
+	m.Wait = in.Timeout
+	if m.Wait <= 0 {
+		m.Wait = relogin.DefaultWait
 	}
 	env := relogin.Env(app.getenv)
 	if in.Profile == "" {

@@ -34,6 +34,7 @@ ramsso serve or ramsso exec instead.`,
 
 // ProcessCommand prints the External-mode JSON for a live session.
 func ProcessCommand(ctx context.Context, in ProcessInput, app *App) error {
+	app.hotPath = true // the aliyun CLI runs this on every call
 	s, err := liveSession(ctx, app, in.Profile)
 	if err != nil {
 		return err

@@ -71,6 +71,19 @@ func ServeCommand(ctx context.Context, in ServeInput, app *App) error {
 	if err != nil {
 		return err
 	}
+	// A port given with --port is remembered only once it could be bound,
+	// so a busy port is never saved.
+	var ln net.Listener
+	if in.Port > 0 && in.Print == "" {
+		if ln, err = credserver.Listen(in.Port); err != nil {
+			return err
+		}
+		defer func() {
+			if ln != nil {
+				ln.Close()
+			}
+		}()
+	}
 	state, err := credserver.LoadState(ctx, home, in.Port)
 	if err != nil {
 		return err
@@ -79,6 +92,7 @@ func ServeCommand(ctx context.Context, in ServeInput, app *App) error {
 		_, err := fmt.Fprintln(app.Stdout, state.URL(in.Print))
 		return err
 	}
+	app.hotPath = true // credentials-URI requests must never wait for a keyring retry
 	st, err := app.Store(ctx)
 	if err != nil {
 		return err
@@ -87,7 +101,7 @@ func ServeCommand(ctx context.Context, in ServeInput, app *App) error {
 	if err != nil {
 		return err
 	}
-	ln, state, err := ownPort(ctx, app, home, state)
+	ln, state, err = ownPort(ctx, app, home, state, ln)
 	if err != nil {
 		return err
 	}
@@ -149,12 +163,18 @@ func sortedKeys[V any](m map[string]V) []string {
 // bound here. Either start of an owner rotates the token; a port someone
 // else holds is treated as squatting: the token rotates (whatever they
 // collected is worthless) and serve says so and fails.
-func ownPort(ctx context.Context, app *App, home string, state credserver.State) (net.Listener, credserver.State, error) {
+//
+// pre, when not nil, is the port --port asked for, already bound (so a busy
+// port is never remembered).
+func ownPort(ctx context.Context, app *App, home string, state credserver.State, pre net.Listener) (net.Listener, credserver.State, error) {
 	ln, socketID, err := credserver.Activated()
 	if err != nil {
 		return nil, state, err
 	}
 	if ln != nil {
+		if pre != nil {
+			pre.Close()
+		}
 		port := ln.Addr().(*net.TCPAddr).Port
 		if state.Socket != socketID || state.Port != port {
 			state, err = credserver.UpdateState(ctx, home, func(s *credserver.State) error {
@@ -170,7 +190,10 @@ func ownPort(ctx context.Context, app *App, home string, state credserver.State)
 		}
 		return ln, state, nil
 	}
-	ln, lerr := credserver.Listen(state.Port)
+	ln, lerr := pre, error(nil)
+	if ln == nil {
+		ln, lerr = credserver.Listen(state.Port)
+	}
 	if lerr != nil {
 		if _, rerr := credserver.RotateToken(ctx, home, ""); rerr != nil {
 			return nil, state, fmt.Errorf("%v; rotating the token also failed: %w", lerr, rerr)

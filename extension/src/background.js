@@ -5,7 +5,7 @@
 // no "blocking" option, nothing is modified, the console login goes on.
 
 import { api, lastError } from './lib/compat.js';
-import { ENTRANCE_PATTERNS, KEYS, SSO_PATTERNS } from './lib/constants.js';
+import { ENTRANCE_PATTERNS, ENTRANCE_TYPES, KEYS, SSO_URL_FILTER } from './lib/constants.js';
 import { FlowManager } from './lib/flows.js';
 
 const manager = new FlowManager({
@@ -27,15 +27,18 @@ function onSignInRequest(details) {
 // The SAML POST is captured only as a top-level navigation: a page can
 // auto-submit a form into a hidden iframe, and that is never the user's own
 // console sign-in (defence in depth; the first-seen confirmation is the
-// control).
+// control). Alibaba's own examples spell the path /saml-role/SSO: both
+// spellings are watched (SSO_URL_FILTER).
 api.webRequest.onBeforeRequest.addListener(
   onSignInRequest,
-  { urls: SSO_PATTERNS, types: ['main_frame'] },
+  { urls: SSO_URL_FILTER, types: ['main_frame'] },
   ['requestBody'],
 );
+// The console's role chooser POST carries the SAMLResponse the SSO POST
+// already brought, and may be a navigation or an XHR/fetch.
 api.webRequest.onBeforeRequest.addListener(
   onSignInRequest,
-  { urls: ENTRANCE_PATTERNS, types: ['main_frame', 'sub_frame'] },
+  { urls: [...ENTRANCE_PATTERNS], types: [...ENTRANCE_TYPES] },
   ['requestBody'],
 );
 
@@ -48,9 +51,9 @@ function onSignInHeaders(details) {
   manager.notePage(details);
 }
 try {
-  api.webRequest.onSendHeaders.addListener(onSignInHeaders, { urls: SSO_PATTERNS, types: ['main_frame'] }, ['requestHeaders', 'extraHeaders']);
+  api.webRequest.onSendHeaders.addListener(onSignInHeaders, { urls: SSO_URL_FILTER, types: ['main_frame'] }, ['requestHeaders', 'extraHeaders']);
 } catch {
-  api.webRequest.onSendHeaders.addListener(onSignInHeaders, { urls: SSO_PATTERNS, types: ['main_frame'] }, ['requestHeaders']);
+  api.webRequest.onSendHeaders.addListener(onSignInHeaders, { urls: SSO_URL_FILTER, types: ['main_frame'] }, ['requestHeaders']);
 }
 
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {

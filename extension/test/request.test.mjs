@@ -141,6 +141,17 @@ describe('classifyRequest', () => {
     assert.equal(r.initiator, 'https://login.example.org');
     assert.equal('relayState' in r, false);
   });
+  it('SSO path in any case, as Alibaba spells it (/saml-role/SSO)', () => {
+    for (const url of ['https://signin.aliyun.com/saml-role/SSO', 'https://signin.alibabacloud.com/SAML-Role/Sso/']) {
+      const r = classifyRequest(sso({ url }));
+      assert.equal(r?.kind, 'capture', url);
+      assert.equal(r.samlResponse, SAML);
+    }
+  });
+  it('console chooser POST as an XHR/fetch', () => {
+    const r = classifyRequest(entrance({ SAMLResponse: SAML, TargetRoleAndProvider: `${ROLE},${PROV}` }, { type: 'xmlhttprequest', url: 'https://signin.aliyun.com/Entrance?Action=V2AssumeRoleWithSaml' }));
+    assert.equal(r?.kind, 'consoleChoice');
+  });
   for (const [name, over] of [
     ['GET', { method: 'GET' }],
     ['http', { url: 'http://signin.aliyun.com/saml-role/sso' }],

@@ -47,4 +47,14 @@ describe('source rules', () => {
     assert.match(text, /\['requestBody'\]\s*,?\s*\)/);
     assert.doesNotMatch(text, /'blocking'/, 'observe only');
   });
+
+  it('listens for the entrance POST as XHR/fetch too, and for /saml-role/SSO in upper case', async () => {
+    const { ENTRANCE_TYPES, SSO_URL_FILTER } = await import('../src/lib/constants.js');
+    assert.ok(ENTRANCE_TYPES.includes('xmlhttprequest'));
+    assert.ok(SSO_URL_FILTER.includes('https://signin.aliyun.com/saml-role/SSO*'));
+    assert.ok(SSO_URL_FILTER.includes('https://signin.alibabacloud.com/saml-role/SSO*'));
+    const text = readFileSync(join(src, 'background.js'), 'utf8');
+    assert.match(text, /urls: \[\.\.\.ENTRANCE_PATTERNS\], types: \[\.\.\.ENTRANCE_TYPES\]/);
+    assert.match(text, /urls: SSO_URL_FILTER, types: \['main_frame'/);
+  });
 });

@@ -15,6 +15,8 @@ const (
 	EnvSigninEndpoint = "RAMSSO_SIGNIN_ENDPOINT"
 	EnvNoBrowser      = "RAMSSO_NO_BROWSER"
 	EnvProxy          = "RAMSSO_PROXY"
+	// EnvSTSTimeout bounds one STS exchange, retries included ("60s").
+	EnvSTSTimeout = "RAMSSO_STS_TIMEOUT"
 )
 
 // SettingsFile is the settings file's name under RAMSSO_HOME.
@@ -35,6 +37,9 @@ type Settings struct {
 	STS STSSettings `json:"sts,omitempty"`
 	// SigninEndpoint overrides the federation sign-in host/URL.
 	SigninEndpoint string `json:"signinEndpoint,omitempty"`
+	// SigninEndpoints overrides it per site ("china", "international");
+	// the default for both is signin.aliyun.com, the host Alibaba documents.
+	SigninEndpoints map[string]string `json:"signinEndpoints,omitempty"`
 	// Proxy is an HTTPS proxy URL for STS and sign-in calls.
 	Proxy string `json:"proxy,omitempty"`
 	// Region is the default region for env/exec (ALIBABA_CLOUD_REGION_ID).
@@ -76,4 +81,7 @@ type STSSettings struct {
 	Endpoint string `json:"endpoint,omitempty"`
 	Region   string `json:"region,omitempty"`
 	VPC      bool   `json:"vpc,omitempty"`
+	// Timeout bounds one exchange with STS, retries included ("60s");
+	// empty: 30 s.
+	Timeout string `json:"timeout,omitempty"`
 }

@@ -436,3 +436,22 @@ func TestLockFileTimesOut(t *testing.T) {
 	}
 	u2()
 }
+
+// TestLoadWindowsEncodings: a settings.json saved with a UTF-8 BOM (Notepad,
+// PowerShell's Out-File -Encoding utf8) loads; UTF-16 is named.
+func TestLoadWindowsEncodings(t *testing.T) {
+	s, err := Load(writeSettings(t, "\ufeff{\"region\": \"cn-shanghai\"}\r\n"))
+	if err != nil {
+		t.Fatalf("UTF-8 with BOM: %v", err)
+	}
+	if s.Region != "cn-shanghai" {
+		t.Errorf("Region = %q", s.Region)
+	}
+	_, err = Load(writeSettings(t, "\xff\xfe{\x00}\x00"))
+	if err == nil || !strings.Contains(err.Error(), "UTF-16") || !strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("UTF-16: error %v, want one naming UTF-16 and UTF-8", err)
+	}
+	if _, err := Load(writeSettings(t, `{"sts": {"timeout": "soon"}}`)); err == nil || !strings.Contains(err.Error(), "sts.timeout") {
+		t.Errorf("bad sts.timeout: error %v", err)
+	}
+}

@@ -50,6 +50,12 @@ func Load(home string) (*Settings, error) {
 // parse decodes settings data read from path.
 func parse(path string, data []byte) (*Settings, error) {
 	s := &Settings{}
+	// Notepad and PowerShell's `Out-File -Encoding utf8` start the file
+	// with a UTF-8 byte order mark, which JSON does not allow: drop it.
+	data = bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return nil, fmt.Errorf("settings %s is saved as UTF-16: save it as UTF-8 (in PowerShell: Out-File -Encoding utf8) or delete it", path)
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return s, nil
 	}
@@ -82,6 +88,7 @@ func (s *Settings) validate() error {
 		{"defaultDuration", s.DefaultDuration},
 		{"consoleChoiceWait", s.ConsoleChoiceWait},
 		{"clipboardTimeout", s.ClipboardTimeout},
+		{"sts.timeout", s.STS.Timeout},
 	} {
 		if d.val == "" {
 			continue

@@ -53,6 +53,11 @@ func ListenAndServe(ctx context.Context, addr string, h http.Handler, ready func
 	if err != nil {
 		return err
 	}
+	return serve(ctx, ln, h, ready)
+}
+
+// serve serves h on ln until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, ready func(url string)) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -81,8 +86,19 @@ func ListenAndServe(ctx context.Context, addr string, h http.Handler, ready func
 // logs one line per request there (never the assertion or credentials),
 // and returns when ctx ends.
 func Run(ctx context.Context, addr string, cfg Config, log io.Writer) error {
+	ln, err := Listen(addr)
+	if err != nil {
+		return err
+	}
+	return RunOn(ctx, ln, cfg, log)
+}
+
+// RunOn is Run on a listener the caller opened with Listen (so a command
+// can bind its address before it writes anything) and closes ln when done.
+func RunOn(ctx context.Context, ln net.Listener, cfg Config, log io.Writer) error {
 	s, err := New(cfg)
 	if err != nil {
+		ln.Close()
 		return err
 	}
 	if log == nil {
@@ -91,7 +107,7 @@ func Run(ctx context.Context, addr string, cfg Config, log io.Writer) error {
 	s.SetLog(log)
 	f := NewFederation(s.Issued)
 	f.SetLog(log)
-	return ListenAndServe(ctx, addr, s.Handler(f), func(url string) {
+	return serve(ctx, ln, s.Handler(f), func(url string) {
 		fmt.Fprintf(log, "ramsso STS emulator (AssumeRoleWithSAML %s) listening on %s\n", Version, url)
 		fmt.Fprintf(log, "use it with: ramsso assume --saml response.b64 --sts-endpoint %s\n", url)
 		fmt.Fprintf(log, "federation sign-in emulator at %s/federation (RAMSSO_SIGNIN_ENDPOINT=%s)\n", url, url)

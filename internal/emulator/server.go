@@ -26,6 +26,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ramsso/ramsso/internal/saml"
 )
 
 // Version is the STS API version the emulator implements.
@@ -333,9 +335,9 @@ func (s *Server) handleSAML(f url.Values) (*success, *apiError) {
 	if !granted {
 		return nil, invalid("The Role attribute does not contain the requested role and SAML provider pair.")
 	}
-	if a.sessionNameCount != 1 || !roleSessionNameRe.MatchString(a.sessionName) {
+	if a.sessionNameCount != 1 || !saml.ValidRoleSessionName(a.sessionName) {
 		return nil, &apiError{Status: 400, Code: "InvalidParameter.RoleSessionName",
-			Message: "The RoleSessionName is invalid. The assertion needs exactly one " + attrRoleSessionName + " value of 2 to 64 letters, digits, '.', '@', '-' or '_'."}
+			Message: "The RoleSessionName is invalid. The assertion needs exactly one " + attrRoleSessionName + " value of " + saml.RoleSessionNameRule + "."}
 	}
 	if s.rejectReplay && !s.markUsed(a, now) {
 		return nil, invalid("The SAML Assertion has already been used.")

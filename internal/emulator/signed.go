@@ -222,6 +222,12 @@ func (s *Server) getCallerIdentity(c *caller) *callerIdentity {
 
 // assumeRole checks AssumeRole's parameters, the target role and its trust
 // policy, and mints credentials.
+// assumeRoleSessionNameRe is AssumeRole's RoleSessionName parameter rule
+// (2 to 64 letters, digits, '.', '@', '-', '_'), which is the API's own and
+// differs from what the SAML RoleSessionName attribute allows
+// (saml.RoleSessionNameRule).
+var assumeRoleSessionNameRe = regexp.MustCompile(`^[A-Za-z0-9.@_-]{2,64}$`)
+
 func (s *Server) assumeRole(c *caller, f url.Values) (*assumeRoleSuccess, *issuedCredentials, *apiError) {
 	roleArn, name := f.Get("RoleArn"), f.Get("RoleSessionName")
 	switch {
@@ -230,7 +236,7 @@ func (s *Server) assumeRole(c *caller, f url.Values) (*assumeRoleSuccess, *issue
 	case name == "":
 		return nil, nil, missing("RoleSessionName")
 	}
-	if !roleSessionNameRe.MatchString(name) {
+	if !assumeRoleSessionNameRe.MatchString(name) {
 		return nil, nil, &apiError{Status: 400, Code: "InvalidParameter.RoleSessionName",
 			Message: "The parameter RoleSessionName is wrongly formed: use 2 to 64 letters, digits, '.', '@', '-' or '_'."}
 	}

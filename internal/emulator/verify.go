@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -33,10 +32,6 @@ const (
 
 	maxAssertionChars = 100000
 )
-
-// roleSessionNameRe is RAM's rule for RoleSessionName: 2 to 64 letters,
-// digits, periods, at signs, hyphens and underscores.
-var roleSessionNameRe = regexp.MustCompile(`^[A-Za-z0-9.@_-]{2,64}$`)
 
 // assertion is what the emulator read from the verified assertion.
 type assertion struct {

@@ -34,10 +34,18 @@ const formField = "SAMLResponse"
 //   - otherwise base64: standard or URL-safe, padded or not, with line
 //     breaks and other whitespace ignored.
 //
+// Text saved by Windows tools is accepted too: a UTF-8 byte order mark is
+// dropped, and UTF-16 (either byte order, with or without a byte order
+// mark) is converted to UTF-8 first.
+//
 // Every error it returns is an *Error with one of the Code* constants.
 func Decode(input []byte) (*Response, error) {
 	if len(input) > MaxInputBytes {
 		return nil, tooLarge(len(input), "bytes of input")
+	}
+	input, err := toUTF8(input)
+	if err != nil {
+		return nil, err
 	}
 	trimmed := bytes.TrimLeft(input, " \t\r\n\ufeff")
 	if len(trimmed) > 0 && trimmed[0] == '<' {

@@ -33,16 +33,30 @@ import (
 // in home/store-fallback, so every later process uses the same file store
 // without probing, and opens the file store; the process that records the
 // fallback gets a Notice to print once. ClearFallback undoes it.
+//
+// When home does not exist yet, Open creates nothing: it returns a store
+// that holds no sessions and opens the real one (creating home, probing
+// the keyring) on the first Put, so a command that fails or only reads
+// leaves no trace.
 func Open(ctx context.Context, home, kind string) (Store, error) {
+	switch kind {
+	case KindFile, KindKeyring, "":
+	default:
+		return nil, fmt.Errorf("unknown session store %q: use %q or %q", kind, KindKeyring, KindFile)
+	}
+	if st := openIfMissing(home, kind); st != nil {
+		return st, nil
+	}
+	return openExisting(ctx, home, kind)
+}
+
+// openExisting is Open for a home that exists or may be created now.
+func openExisting(ctx context.Context, home, kind string) (Store, error) {
 	if err := config.EnsureHome(home); err != nil {
 		return nil, err
 	}
-	switch kind {
-	case KindFile:
+	if kind == KindFile {
 		return &fileStore{home: home}, nil
-	case KindKeyring, "":
-	default:
-		return nil, fmt.Errorf("unknown session store %q: use %q or %q", kind, KindKeyring, KindFile)
 	}
 	if _, ok, err := Fallback(home); err != nil {
 		return nil, err

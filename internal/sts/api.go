@@ -72,7 +72,18 @@ type Config struct {
 	Region   string // e.g. cn-hangzhou; selects sts.<region>.aliyuncs.com
 	VPC      bool   // use sts-vpc.<region>.aliyuncs.com
 	Proxy    string // HTTPS proxy URL, optional
-	Timeout  time.Duration
+	// Timeout bounds one attempt (connect, headers and body); 0: 15 s.
+	Timeout time.Duration
+	// CallTimeout bounds a whole AssumeRoleWithSAML call, retries
+	// included, so a stalled STS never means minutes of silence; 0:
+	// DefaultCallTimeout. Users set it with "sts.timeout" in settings.json
+	// or RAMSSO_STS_TIMEOUT.
+	CallTimeout time.Duration
+	// OnWait, when set, is told once (after SlowAfter) that STS has not
+	// answered yet, with a one-line message for stderr.
+	OnWait func(msg string)
+	// SlowAfter is how long a call may take before OnWait is told; 0: 2 s.
+	SlowAfter time.Duration
 	// MaxRetries bounds retries on network errors, 5xx and Throttling.*;
 	// 0 means the default of 3, negative means none.
 	MaxRetries int
@@ -80,8 +91,13 @@ type Config struct {
 	Backoff time.Duration
 }
 
-// APIError is an error answer from STS.
+// APIError is an error answer from STS. An answer that is not STS's JSON
+// at all (a proxy's HTML page, a truncated body) is an APIError with an
+// empty Code and Endpoint set.
 type APIError struct {
+	// Endpoint is the scheme://host[:port] that answered; set when the
+	// answer was not an STS response.
+	Endpoint   string
 	HTTPStatus int
 	RequestID  string
 	HostID     string
@@ -94,6 +110,10 @@ type APIError struct {
 // id (quote the request id to Alibaba Cloud support). It never carries the
 // assertion or the request URL.
 func (e *APIError) Error() string {
+	if e.Code == "" && e.Endpoint != "" {
+		return "STS at " + e.Endpoint + " answered HTTP " + strconv.Itoa(e.HTTPStatus) +
+			" with something that is not an STS response (check --sts-endpoint / RAMSSO_STS_ENDPOINT and the proxy setting)"
+	}
 	var b strings.Builder
 	b.WriteString("STS ")
 	if e.Code != "" {

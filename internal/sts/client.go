@@ -29,7 +29,11 @@ import (
 
 // Defaults for Config's zero values.
 const (
-	DefaultTimeout    = 15 * time.Second
+	DefaultTimeout = 15 * time.Second
+	// DefaultCallTimeout bounds one whole call, retries included.
+	DefaultCallTimeout = 30 * time.Second
+	// DefaultSlowAfter is when a waiting caller is told STS is slow.
+	DefaultSlowAfter  = 2 * time.Second
 	DefaultMaxRetries = 3
 	DefaultBackoff    = 200 * time.Millisecond
 	// MaxAssertionLen is the longest SAMLAssertion STS accepts.
@@ -49,14 +53,17 @@ const placeholderKey = "ramsso-anonymous-saml"
 // for concurrent use; calls are serialised because the V1 SDK client
 // mutates shared state (timeouts, transport) on every request.
 type Client struct {
-	scheme     string // "https" or "http"
-	host       string // host[:port]
-	maxRetries int
-	backoff    time.Duration
-	timeout    time.Duration
-	sdk        *stssdk.Client
+	scheme      string // "https" or "http"
+	host        string // host[:port]
+	maxRetries  int
+	backoff     time.Duration
+	timeout     time.Duration
+	callTimeout time.Duration
+	slowAfter   time.Duration
+	onWait      func(string)
+	sdk         *stssdk.Client
 	// newSigned builds an SDK client signing with given credentials, set
-	// up as sdk is (timeouts, proxy, no SDK retries).
+	// up as sdk is (timeouts, transport, no SDK retries).
 	newSigned func(cred *credentials.StsTokenCredential) (*stssdk.Client, error)
 	// sem serialises DoAction; an abandoned attempt (ctx done) keeps it
 	// until the SDK's own timeouts end it.
@@ -78,12 +85,21 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		scheme:     scheme,
-		host:       host,
-		maxRetries: cfg.MaxRetries,
-		backoff:    cfg.Backoff,
-		timeout:    cfg.Timeout,
-		sem:        make(chan struct{}, 1),
+		scheme:      scheme,
+		host:        host,
+		maxRetries:  cfg.MaxRetries,
+		backoff:     cfg.Backoff,
+		timeout:     cfg.Timeout,
+		callTimeout: cfg.CallTimeout,
+		slowAfter:   cfg.SlowAfter,
+		onWait:      cfg.OnWait,
+		sem:         make(chan struct{}, 1),
+	}
+	if c.callTimeout <= 0 {
+		c.callTimeout = DefaultCallTimeout
+	}
+	if c.slowAfter <= 0 {
+		c.slowAfter = DefaultSlowAfter
 	}
 	switch {
 	case c.maxRetries == 0:
@@ -108,16 +124,29 @@ func New(cfg Config) (*Client, error) {
 	sc.AutoRetry = false
 	sc.MaxRetryTime = 0
 	sc.Scheme = strings.ToUpper(scheme)
-	// The SDK sets DialContext (connect timeout), Proxy and TLS verification
-	// on this transport itself; the rest is ours.
-	sc.HttpTransport = &http.Transport{
+	// The transport is wholly ours, wrapped so that no redirect is ever
+	// followed: Go's http.Client re-sends the POST body on a 307/308, and
+	// that body is the SAML assertion, a bearer credential. Because the
+	// SDK only adjusts an *http.Transport (dial timeout, proxy), the
+	// wrapper also means the SDK leaves it alone: connect timeout and proxy
+	// are set here.
+	base := &http.Transport{
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		DialContext:           (&net.Dialer{Timeout: c.connectTimeout()}).DialContext,
 		TLSHandshakeTimeout:   c.connectTimeout(),
 		ResponseHeaderTimeout: c.timeout,
 		MaxIdleConns:          4,
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
+		// Like Go's ProxyFromEnvironment: never send a local emulator's
+		// traffic through a proxy.
+		Proxy: http.ProxyFromEnvironment,
 	}
+	if proxy != "" && !isLoopback(host) {
+		pu, _ := url.Parse(proxy) // checked by checkProxy
+		base.Proxy = http.ProxyURL(pu)
+	}
+	sc.Transport = &noRedirects{base: base, endpoint: scheme + "://" + host}
 	sc.Timeout = c.timeout
 	region := strings.ToLower(strings.TrimSpace(cfg.Region))
 	if region != "" && !regionPattern.MatchString(region) {
@@ -130,15 +159,7 @@ func New(cfg Config) (*Client, error) {
 		}
 		cl.SetConnectTimeout(c.connectTimeout())
 		cl.SetReadTimeout(c.timeout)
-		if proxy != "" {
-			cl.SetHttpsProxy(proxy)
-			cl.SetHttpProxy(proxy)
-		}
-		if isLoopback(host) {
-			// Like Go's ProxyFromEnvironment: never send a local emulator's
-			// traffic through a proxy (the SDK would, from HTTP_PROXY).
-			cl.SetNoProxy("^" + regexp.QuoteMeta(host) + "$")
-		}
+		// Proxy and loopback bypass are set on the transport above.
 		return cl, nil
 	}
 	cl, err := build(&credentials.AccessKeyCredential{
@@ -188,6 +209,25 @@ func (c *Client) AssumeRoleWithSAML(ctx context.Context, req Request) (*Result, 
 	if err := validate(req); err != nil {
 		return nil, err
 	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, c.callTimeout)
+	defer cancel()
+	if c.onWait != nil {
+		t := time.AfterFunc(c.slowAfter, func() {
+			c.onWait(fmt.Sprintf("ramsso: waiting for STS at %s (giving up after %s; set \"sts\": {\"timeout\"} in settings.json or RAMSSO_STS_TIMEOUT to change that)",
+				c.Endpoint(), c.callTimeout))
+		})
+		defer t.Stop()
+	}
+	res, err := c.call(ctx, req)
+	if err != nil && parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, &TimeoutError{Endpoint: c.Endpoint(), After: c.callTimeout, Err: err}
+	}
+	return res, err
+}
+
+// call is AssumeRoleWithSAML within the call's bound.
+func (c *Client) call(ctx context.Context, req Request) (*Result, error) {
 	res, err := c.withRetries(ctx, req)
 	if err != nil && IsCode(err, "InvalidParameter.DurationSeconds") {
 		var apiErr *APIError
@@ -350,7 +390,7 @@ func (c *Client) attempt(ctx context.Context, req Request) (*Result, error) {
 		return nil, fmt.Errorf("STS call to %s: %w", c.Endpoint(), ctx.Err())
 	}
 	if err != nil {
-		return nil, c.convertError(err, req)
+		return nil, c.convertError(err, req, resp.GetHttpStatus())
 	}
 	return c.result(resp)
 }
@@ -404,12 +444,16 @@ func ParseExpiration(s string) (time.Time, error) {
 // convertError maps what DoAction returned to *APIError, *NetworkError or
 // a plain error, with every text scrubbed of the assertion and of URLs
 // with query strings.
-func (c *Client) convertError(err error, req Request) error {
-	return c.convertErrorScrubbing(err, []string{req.SAMLAssertion})
+func (c *Client) convertError(err error, req Request, httpStatus int) error {
+	return c.convertErrorScrubbing(err, []string{req.SAMLAssertion}, httpStatus)
 }
 
-// convertErrorScrubbing is convertError removing the given secrets.
-func (c *Client) convertErrorScrubbing(err error, secrets []string) error {
+// convertErrorScrubbing is convertError removing the given secrets;
+// httpStatus is the answer's status when there was one.
+func (c *Client) convertErrorScrubbing(err error, secrets []string, httpStatus int) error {
+	if re, ok := asRedirect(err); ok {
+		return re
+	}
 	var se *sdkerrors.ServerError
 	if errors.As(err, &se) {
 		ae := &APIError{
@@ -425,10 +469,16 @@ func (c *Client) convertErrorScrubbing(err error, secrets []string) error {
 			// Not STS's JSON (a proxy's HTML page, say): the SDK put the
 			// whole body in Message. Keep a short, single-line excerpt.
 			ae.Message = excerpt(ae.Message, 200)
+			ae.Endpoint = c.Endpoint()
 		}
 		return ae
 	}
 	var ce *sdkerrors.ClientError
+	if errors.As(err, &ce) && ce.ErrorCode() == sdkerrors.JsonUnmarshalErrorCode {
+		// A 2xx answer that is not JSON (HTML, a truncated body): the SDK's
+		// own message only talks about its internals.
+		return &APIError{Endpoint: c.Endpoint(), HTTPStatus: httpStatus}
+	}
 	if errors.As(err, &ce) {
 		if orig := ce.OriginError(); orig != nil && isNetErr(orig) {
 			return &NetworkError{Endpoint: c.Endpoint(), Err: cleanNetErr(orig, secrets)}

@@ -41,6 +41,9 @@ func ResolveEndpoint(cfg Config) (scheme, host string, err error) {
 			return "", "", fmt.Errorf("STS region %q is not a region id like cn-hangzhou", cfg.Region)
 		}
 		if cfg.VPC {
+			if !HasVPCEndpoint(region) {
+				return "", "", fmt.Errorf("no STS VPC endpoint is documented by Alibaba Cloud for region %s (sts-vpc.%s.aliyuncs.com): set \"sts\": {\"vpc\": false} to use sts.%s.aliyuncs.com, or give the host with \"sts\": {\"endpoint\": \"HOST\"} if your VPC has one", region, region, region)
+			}
 			return "https", "sts-vpc." + region + ".aliyuncs.com", nil
 		}
 		return "https", "sts." + region + ".aliyuncs.com", nil

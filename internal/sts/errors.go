@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net"
 	"strings"
+
+	"github.com/ramsso/ramsso/internal/saml"
 )
 
 // Retryable reports whether the same request may succeed if sent again
@@ -37,7 +39,7 @@ var remedies = map[string]string{
 	"MissingParameter.SAMLAssertion":   "STS got no SAML assertion: capture a fresh login (log in through your IdP again) or pass the whole base64 SAMLResponse with --saml.",
 
 	"InvalidParameter.DurationSeconds": "The role does not allow a session that long: ask for less (--duration, at least 900s) or raise the role's MaxSessionDuration in the RAM console (Roles > the role > Maximum session duration, up to 43200 s).",
-	"InvalidParameter.RoleSessionName": "The RoleSessionName your IdP sends is not accepted: configure the IdP's `https://www.aliyun.com/SAML-Role/Attributes/RoleSessionName` attribute to a value of 2 to 64 characters from letters, digits and `+=,.@-_` (for example the user's e-mail or login name).",
+	"InvalidParameter.RoleSessionName": "The RoleSessionName your IdP sends is not accepted: configure the IdP's `https://www.aliyun.com/SAML-Role/Attributes/RoleSessionName` attribute to exactly one value of " + saml.RoleSessionNameRule + " (for example the user's e-mail or login name).",
 	"InvalidParameter.RoleArn":         "The role ARN is malformed: it must look like `acs:ram::<account id>:role/<role name>`; check --role and the IdP's Role attribute.",
 	"InvalidParameter.SAMLProviderArn": "The SAML provider ARN is malformed: it must look like `acs:ram::<account id>:saml-provider/<provider name>`; check the IdP's Role attribute.",
 	"InvalidParameter.SAMLAssertion":   "STS could not read the assertion: send the whole SAMLResponse, base64-encoded as the IdP posted it (not the decoded XML and not only the Assertion element); capture a fresh login.",
@@ -49,7 +51,7 @@ var remedies = map[string]string{
 	"EntityNotExist.Role":         "The role does not exist in that account: check the role ARN in the IdP's Role attribute (acs:ram::<account>:role/<name>) against the roles in the account's RAM console; role names are case-sensitive.",
 
 	"AuthenticationFail.SAMLAssertion.Expired": "The SAML assertion has expired: log in through your IdP again (assertions are valid for minutes), and check that this machine's clock is correct.",
-	"AuthenticationFail.SAMLAssertion.Invalid": "STS rejected the SAML assertion (signature, Audience or Recipient wrong, or the assertion was already used): check the IdP's Alibaba Cloud app (Audience `urn:alibaba:cloudcomputing`, or `urn:alibaba:cloudcomputing:international` for international accounts; Recipient/ACS `https://signin.aliyun.com/saml-role/sso` or the alibabacloud.com one; assertion signed with the certificate in the uploaded metadata), then log in again: each assertion is single use.",
+	"AuthenticationFail.SAMLAssertion.Invalid": "STS rejected the SAML assertion (signature, Audience or Recipient wrong, or the assertion was already used): check the IdP's Alibaba Cloud app (Audience `urn:alibaba:cloudcomputing`, or `urn:alibaba:cloudcomputing:international` for international accounts; Recipient/ACS `https://signin.aliyun.com/saml-role/sso` or the alibabacloud.com one; assertion signed with the certificate in the uploaded metadata), then log in again.",
 	"AuthenticationFail.IDPMetadata.Invalid":   "The IdP metadata stored in RAM for this SAML provider is invalid or out of date (for example after a signing certificate rotation): download the IdP's current metadata and re-upload it to the SAML provider in the RAM console.",
 
 	"NoPermission":          "The role does not trust this SAML provider: its trust policy must allow `sts:AssumeRole` for the principal `{\"Federated\": [\"acs:ram::<account>:saml-provider/<name>\"]}` (with the matching `saml:recipient` condition); edit the role's trust policy in the RAM console.",
@@ -67,7 +69,7 @@ var prefixRemedies = []struct{ prefix, remedy string }{
 	{"Missing", "STS says a required parameter is missing: ramsso sends RoleArn, SAMLProviderArn and SAMLAssertion; capture a fresh login, and check that the IdP's Role attribute carries both the role and the provider ARN."},
 	{"InvalidParameter.Policy", "The --policy document was refused: check its JSON and RAM policy grammar, and keep it under 2048 characters."},
 	{"EntityNotExist", "Something named in the request does not exist in that account: check the role and SAML provider ARNs in the IdP's Role attribute against the account's RAM console."},
-	{"AuthenticationFail.SAMLAssertion", "STS rejected the SAML assertion: check the IdP's Alibaba Cloud app configuration (signature certificate, Audience, Recipient) and log in again; each assertion is single use."},
+	{"AuthenticationFail.SAMLAssertion", "STS rejected the SAML assertion: check the IdP's Alibaba Cloud app configuration (signature certificate, Audience, Recipient) and log in again."},
 	{"AuthenticationFail", "STS could not authenticate the request: log in through your IdP again; if it persists, check the SAML provider's metadata in the RAM console."},
 	{"NoPermission", "The role does not allow this: its trust policy must allow `sts:AssumeRole` for this SAML provider (`{\"Federated\": [\"acs:ram::<account>:saml-provider/<name>\"]}`); edit the role's trust policy in the RAM console."},
 	{"Forbidden", "The role does not allow this: its trust policy must allow `sts:AssumeRole` for this SAML provider; edit the role's trust policy in the RAM console."},
@@ -88,6 +90,9 @@ func (e *APIError) Remedy() string {
 	if e == nil {
 		return ""
 	}
+	if e.replayRefused() {
+		return replayRemedy
+	}
 	if r, ok := remedies[e.Code]; ok {
 		return r
 	}
@@ -106,6 +111,27 @@ func (e *APIError) Remedy() string {
 	default:
 		return "STS refused the request with code " + e.Code + ": check the IdP's Role attribute, the SAML provider and the role's trust policy in the RAM console."
 	}
+}
+
+// replayRemedy is what to do when STS refused an assertion because it had
+// been used before. No Alibaba source says whether STS accepts an assertion
+// the console already used, so the text claims nothing beyond what this STS
+// answered.
+const replayRemedy = "STS refused the assertion because it was already used (by the console sign-in or an earlier exchange): this IdP/STS refuses reuse, so run `ramsso login` (or log in through your IdP again) to get a fresh one."
+
+// replayRefused reports whether e is STS refusing an assertion it has seen
+// before: an AuthenticationFail.SAMLAssertion code whose message says so.
+func (e *APIError) replayRefused() bool {
+	if !strings.HasPrefix(e.Code, "AuthenticationFail.SAMLAssertion") {
+		return false
+	}
+	m := strings.ToLower(e.Message)
+	for _, w := range []string{"already been used", "already used", "replay", "reuse", "used before"} {
+		if strings.Contains(m, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsCode reports whether err is (or wraps) an *APIError whose Code is

@@ -189,7 +189,7 @@ func (c *Client) attemptSigned(ctx context.Context, cl *stssdk.Client, secrets [
 	select {
 	case err := <-done:
 		if err != nil {
-			return c.convertErrorScrubbing(err, secrets)
+			return c.convertErrorScrubbing(err, secrets, resp.GetHttpStatus())
 		}
 		return read()
 	case <-ctx.Done():

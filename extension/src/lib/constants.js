@@ -27,6 +27,25 @@ export const ENTRANCE_PATTERNS = Object.freeze([
   'https://*.alibabacloud.com/entrance*',
 ]);
 
+/**
+ * URL filter for the SSO POST listener. Match-pattern paths are
+ * case-sensitive, and Alibaba's own API examples spell the path
+ * `/saml-role/SSO` (https://signin.aliyun.com/saml-role/SSO), so both
+ * spellings are listened for; request.js matches the path case-insensitively.
+ * Host permissions stay the SSO_PATTERNS (they grant the host, whatever the path).
+ */
+export const SSO_URL_FILTER = Object.freeze([
+  ...SSO_PATTERNS,
+  ...SSO_PATTERNS.map((p) => p.replace('/saml-role/sso', '/saml-role/SSO')),
+]);
+
+/**
+ * Resource types of the console's chooser POST: it may be a navigation or an
+ * XHR/fetch from the chooser page. It carries the SAMLResponse the SSO POST
+ * already brought, so only the SSO POST itself is held to navigations.
+ */
+export const ENTRANCE_TYPES = Object.freeze(['main_frame', 'sub_frame', 'xmlhttprequest']);
+
 /** Every host permission the extension asks for, exactly. */
 export const HOST_PERMISSIONS = Object.freeze([...SSO_PATTERNS, ...ENTRANCE_PATTERNS]);
 

@@ -181,8 +181,11 @@ function isAlibabaHost(host) {
     || host === 'alibabacloud.com' || host.endsWith('.alibabacloud.com');
 }
 
+// Paths are compared case-insensitively: Alibaba's own API examples spell
+// the SSO path `/saml-role/SSO`.
 function pathIs(pathname, want) {
-  return pathname === want || pathname === `${want}/`;
+  const p = pathname.toLowerCase();
+  return p === want || p === `${want}/`;
 }
 
 /**
