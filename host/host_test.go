@@ -778,11 +778,11 @@ func TestTrayHooks(t *testing.T) {
 			t.Error("hook got secrets")
 		}
 	}
-	h.ConfigureCLI = func(_ context.Context, s store.Session) error {
+	h.ConfigureCLI = func(_ context.Context, s store.Session) (string, error) {
 		mu.Lock()
 		configured = s.Profile
 		mu.Unlock()
-		return nil
+		return "", nil
 	}
 	c := w.serve(h)
 	c.send(capMsg("t", w.assertion(testidp.Options{}, admin, dev)))

@@ -16,8 +16,8 @@ import (
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/nativemsg"
+	"github.com/ramsso/ramsso/internal/pipeline"
 	"github.com/ramsso/ramsso/internal/store"
-	"github.com/ramsso/ramsso/internal/sts"
 	"github.com/ramsso/ramsso/internal/textsafe"
 )
 
@@ -133,11 +133,22 @@ func run(args []string, version string, hooks Hooks, in io.Reader, out io.Writer
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	h := &Host{Version: version, Home: home, Settings: set, Log: log, Hooks: hooks}
+	p := Pipeline(home, set, log)
+	if h.ConfigureCLI == nil {
+		// The same aliyun CLI profile, with the same region rule, as
+		// `ramsso assume` and the tray write.
+		region := p.Effective().RegionFor("")
+		h.ConfigureCLI = func(ctx context.Context, s store.Session) (string, error) {
+			return pipeline.ConfigureCLIProfile(ctx, s, region)
+		}
+	}
 	h.NewExchanger = func(ctx context.Context) (*capture.Exchanger, error) {
 		if setErr != nil {
 			return nil, setErr
 		}
-		return NewExchanger(ctx, home, set, log)
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		return exchanger(ctx, p)
 	}
 	err = h.Serve(ctx, in, out)
 	log.Info("exit", "err", errString(err))
@@ -147,23 +158,34 @@ func run(args []string, version string, hooks Hooks, in io.Reader, out io.Writer
 	return 0
 }
 
-// NewExchanger opens the store and the STS client the settings name (the
-// host sees no shell environment, but honours it when present, for tests).
+// Pipeline is the host's composition root: the configuration resolved
+// once (the host sees no shell environment, but honours it when present,
+// for tests) and the parts built from it on first use.
+func Pipeline(home string, set *config.Settings, log *slog.Logger) *pipeline.Pipeline {
+	return pipeline.New(pipeline.Options{Home: home, Eff: config.Resolve(os.Getenv, set), Notice: func(n string) {
+		if log != nil {
+			log.Warn(n)
+		}
+	}})
+}
+
+// NewExchanger opens the store and the STS client the settings name.
 func NewExchanger(ctx context.Context, home string, set *config.Settings, log *slog.Logger) (*capture.Exchanger, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	st, err := store.Open(ctx, home, set.StoreKind())
-	if err != nil {
+	return exchanger(ctx, Pipeline(home, set, log))
+}
+
+// exchanger builds p's exchanger, saying which part failed.
+func exchanger(ctx context.Context, p *pipeline.Pipeline) (*capture.Exchanger, error) {
+	if _, err := p.Store(ctx); err != nil {
 		return nil, fmt.Errorf("open the session store: %w", err)
 	}
-	if n := store.Notice(st); n != "" && log != nil {
-		log.Warn(n)
-	}
-	client, err := sts.New(sts.Config{Endpoint: set.STSEndpoint(""), Region: set.STS.Region, VPC: set.STS.VPC, Proxy: set.ProxyURL()})
+	ex, err := p.Exchanger(ctx, "", "")
 	if err != nil {
 		return nil, fmt.Errorf("STS settings: %w", err)
 	}
-	return &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region}, nil
+	return ex, nil
 }
 
 func errString(err error) string {

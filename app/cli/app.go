@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/pipeline"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
 )
@@ -35,11 +37,16 @@ type App struct {
 	// NewSTS makes an STS client; nil uses internal/sts.
 	NewSTS func(cfg sts.Config) (sts.Assumer, error)
 
-	once     sync.Once
-	home     string
-	settings *config.Settings
-	setErr   error
-	st       store.Store
+	// ConfigureCLI and NotifyTray replace the after-store effects (the
+	// aliyun CLI profile, the tray notice); nil uses the real ones.
+	ConfigureCLI func(ctx context.Context, s store.Session) (string, error)
+	NotifyTray   func(ctx context.Context, s store.Session)
+
+	once   sync.Once
+	home   string
+	eff    config.Effective
+	setErr error
+	pipe   *pipeline.Pipeline
 }
 
 // NewApp returns an App wired to the real process environment.
@@ -70,77 +77,80 @@ func (a *App) getenv(k string) string {
 	return os.Getenv(k)
 }
 
-// Settings loads RAMSSO_HOME and the settings file once.
-func (a *App) Settings() (string, *config.Settings, error) {
+// load finds RAMSSO_HOME, reads the settings file and resolves the
+// effective configuration, once: the CLI's one config.Resolve.
+func (a *App) load() {
 	a.once.Do(func() {
 		home := a.getenv(config.EnvHome)
-		if home == "" {
-			var err error
+		var err error
+		if home != "" {
+			home, err = config.HomeFrom(runtime.GOOS, a.getenv)
+		} else {
 			home, err = config.Home()
-			if err != nil {
-				a.setErr = err
-				return
-			}
+		}
+		if err != nil {
+			a.setErr = err
+			return
 		}
 		a.home = home
-		a.settings, a.setErr = config.Load(home)
+		set, err := config.Load(home)
+		a.setErr = err
+		a.eff = config.Resolve(a.getenv, set)
+		a.pipe = pipeline.New(pipeline.Options{
+			Home: home, Eff: a.eff, Getenv: a.getenv, Now: a.Now, Log: a.Stderr,
+			OpenStore: a.openStore, NewSTS: a.NewSTS,
+			ConfigureCLI: a.ConfigureCLI, Notify: a.NotifyTray,
+			Notice: func(n string) { fmt.Fprintln(a.Stderr, n) },
+		})
 	})
-	return a.home, a.settings, a.setErr
+}
+
+// openStore adapts App.OpenStore to the pipeline's signature.
+func (a *App) openStore(ctx context.Context, home, kind string) (store.Store, error) {
+	if a.OpenStore != nil {
+		return a.OpenStore(ctx)
+	}
+	return store.Open(ctx, home, kind)
+}
+
+// Settings loads RAMSSO_HOME and the settings file once.
+func (a *App) Settings() (string, *config.Settings, error) {
+	a.load()
+	return a.home, a.eff.Settings, a.setErr
+}
+
+// Effective is the resolved configuration (flag-free).
+func (a *App) Effective() (config.Effective, error) {
+	a.load()
+	return a.eff, a.setErr
+}
+
+// Pipeline is the CLI's composition root: store, STS, acquisition path,
+// re-login and tray client, all from the one Effective.
+func (a *App) Pipeline() (*pipeline.Pipeline, error) {
+	a.load()
+	if a.setErr != nil {
+		return nil, a.setErr
+	}
+	return a.pipe, nil
 }
 
 // Store opens the session store once per process.
 func (a *App) Store(ctx context.Context) (store.Store, error) {
-	if a.st != nil {
-		return a.st, nil
-	}
-	if a.OpenStore != nil {
-		st, err := a.OpenStore(ctx)
-		if err != nil {
-			return nil, err
-		}
-		a.st = st
-		return st, nil
-	}
-	home, set, err := a.Settings()
+	p, err := a.Pipeline()
 	if err != nil {
 		return nil, err
 	}
-	kind := strings.TrimSpace(a.getenv(config.EnvStore))
-	if kind == "" {
-		kind = set.Store
-	}
-	st, notice, err := openStore(ctx, home, kind)
-	if err != nil {
-		return nil, err
-	}
-	if notice != "" {
-		fmt.Fprintln(a.Stderr, notice)
-	}
-	a.st = st
-	return st, nil
+	return p.Store(ctx)
 }
 
-// STSClient builds the STS client from flag > environment > settings.
+// STSClient builds the STS client: flag > environment > settings.
 func (a *App) STSClient(endpointFlag, regionFlag string) (sts.Assumer, string, error) {
-	_, set, err := a.Settings()
+	p, err := a.Pipeline()
 	if err != nil {
 		return nil, "", err
 	}
-	cfg := sts.Config{
-		Endpoint: firstNonEmpty(endpointFlag, a.getenv(config.EnvSTSEndpoint), set.STS.Endpoint),
-		Region:   firstNonEmpty(regionFlag, set.STS.Region),
-		VPC:      set.STS.VPC,
-		Proxy:    firstNonEmpty(a.getenv(config.EnvProxy), set.Proxy, a.getenv("HTTPS_PROXY"), a.getenv("https_proxy")),
-	}
-	if a.NewSTS != nil {
-		c, err := a.NewSTS(cfg)
-		return c, cfg.Endpoint, err
-	}
-	c, err := sts.New(cfg)
-	if err != nil {
-		return nil, "", err
-	}
-	return c, c.Endpoint(), nil
+	return p.STS(endpointFlag, regionFlag)
 }
 
 func firstNonEmpty(vals ...string) string {

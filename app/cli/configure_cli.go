@@ -72,7 +72,8 @@ func ConfigureCLICommand(ctx context.Context, in ConfigureCLIInput, app *App) er
 	if in.Name != "" && len(in.Profiles) != 1 {
 		return errors.New("--name names one aliyun CLI profile: give exactly one PROFILE with it")
 	}
-	home, set, err := app.Settings()
+	home, _, _ := app.Settings()
+	eff, err := app.Effective()
 	if err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func ConfigureCLICommand(ctx context.Context, in ConfigureCLIInput, app *App) er
 		if err != nil {
 			return err
 		}
-		res, err := aliyuncfg.ConfigureProfile(ctx, *s, aliyuncfg.Options{Path: path, Exe: exe, Region: set.Region,
+		res, err := aliyuncfg.ConfigureProfile(ctx, *s, aliyuncfg.Options{Path: path, Exe: exe, Region: eff.RegionFor(""),
 			Plaintext: in.Plaintext, Name: in.Name, Force: in.Force, Home: home,
 			SetCurrent: in.SetCurrent && i == len(names)-1})
 		if err != nil {

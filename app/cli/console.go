@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/console"
 	"github.com/ramsso/ramsso/internal/relogin"
 )
@@ -45,13 +44,11 @@ default browser. The sign-in URL is valid for 30 seconds, once.
 
 // ConsoleCommand signs in and opens (or prints) the console URL.
 func ConsoleCommand(ctx context.Context, in ConsoleInput, app *App) error {
-	_, set, err := app.Settings()
+	eff, err := app.Effective()
 	if err != nil {
 		return err
 	}
-	endpoint := firstNonEmpty(app.getenv(config.EnvSigninEndpoint), set.SigninEndpoint)
-	proxy := firstNonEmpty(app.getenv(config.EnvProxy), set.Proxy, app.getenv("HTTPS_PROXY"), app.getenv("https_proxy"))
-	client, err := console.New(endpoint, proxy)
+	client, err := console.New(eff.SigninEndpoint, eff.Proxy)
 	if err != nil {
 		return err
 	}
@@ -78,7 +75,7 @@ func ConsoleCommand(ctx context.Context, in ConsoleInput, app *App) error {
 		return fmt.Errorf("console sign-in as %s: %w", in.Profile, err)
 	}
 	env := relogin.Env(app.getenv)
-	if in.Print || env.NoBrowser() || env.CanOpen() != nil {
+	if in.Print || eff.NoBrowser || env.CanOpen() != nil {
 		fmt.Fprintf(app.Stderr, "ramsso: sign-in URL for %s (valid 30 s, once; it signs in as %s — do not share it):\n", in.Profile, s.RoleArn)
 		_, err := fmt.Fprintln(app.Stdout, u)
 		return err

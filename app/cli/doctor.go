@@ -19,6 +19,7 @@ import (
 
 	"github.com/ramsso/ramsso/internal/browsers"
 	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/pipeline"
 	"github.com/ramsso/ramsso/internal/nativemsg"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
@@ -104,12 +105,12 @@ func DoctorCommand(ctx context.Context, in DoctorInput, app *App) error {
 	} else {
 		d.add("settings", CheckOK, config.Path(home), "")
 	}
-	hostSet := d.checkHostView(home, set)
+	hostEff := d.checkHostView(home, set)
 	hostPath := d.checkManifests()
 	d.checkHostBinary(ctx, hostPath, home)
 	d.checkStore(ctx, home, set)
 	d.checkTray(ctx, hostPath, home)
-	d.checkSTS(ctx, hostSet)
+	d.checkSTS(ctx, hostEff)
 	d.checkChains(set)
 	d.checkDebug()
 	d.checkAliyunConfig()
@@ -133,31 +134,14 @@ func (d *doctor) checkHome(home string) {
 // hostHome is the RAMSSO_HOME the host sees: the default, since the
 // browser starts it without the shell's environment.
 func (d *doctor) hostHome() string {
-	g := d.app.getenv
-	switch runtime.GOOS {
-	case "windows":
-		if v := g("APPDATA"); v != "" {
-			return filepath.Join(v, "ramsso")
-		}
-	case "darwin":
-		if v := g("HOME"); v != "" {
-			return filepath.Join(v, "Library", "Application Support", "ramsso")
-		}
-	default:
-		if v := g("XDG_CONFIG_HOME"); v != "" {
-			return filepath.Join(v, "ramsso")
-		}
-		if v := g("HOME"); v != "" {
-			return filepath.Join(v, ".config", "ramsso")
-		}
-	}
-	dir, _ := os.UserConfigDir()
-	return filepath.Join(dir, "ramsso")
+	h, _ := config.DefaultHome(runtime.GOOS, d.app.getenv)
+	return h
 }
 
-// checkHostView compares what this shell sets with what the host will
-// read from its settings file, and returns the host's settings.
-func (d *doctor) checkHostView(home string, set *config.Settings) *config.Settings {
+// checkHostView compares what this shell resolves with what the host
+// resolves from its settings file alone (config.Resolve(nil, ...)), and
+// returns the host's view.
+func (d *doctor) checkHostView(home string, set *config.Settings) config.Effective {
 	g := d.app.getenv
 	hostHome := d.hostHome()
 	hostSet := set
@@ -171,28 +155,22 @@ func (d *doctor) checkHostView(home string, set *config.Settings) *config.Settin
 			hostSet = &config.Settings{}
 		}
 	}
-	type envSetting struct{ env, shellVal, fileVal, key, example string }
-	proxyEnv := firstNonEmpty(g(config.EnvProxy), g("HTTPS_PROXY"), g("https_proxy"))
-	list := []envSetting{
-		{config.EnvStore, g(config.EnvStore), firstNonEmpty(hostSet.Store, config.DefaultStore), "store", `"store": "%s"`},
-		{config.EnvSTSEndpoint, g(config.EnvSTSEndpoint), hostSet.STS.Endpoint, "sts.endpoint", `"sts": {"endpoint": "%s"}`},
-		{config.EnvSigninEndpoint, g(config.EnvSigninEndpoint), hostSet.SigninEndpoint, "signinEndpoint", `"signinEndpoint": "%s"`},
-		{"RAMSSO_PROXY/HTTPS_PROXY", proxyEnv, hostSet.Proxy, "proxy", `"proxy": "%s"`},
-	}
+	shell, host := config.Resolve(g, hostSet), config.Resolve(nil, hostSet)
 	warned := false
-	for _, e := range list {
-		if strings.TrimSpace(e.shellVal) == "" || strings.TrimSpace(e.shellVal) == strings.TrimSpace(e.fileVal) {
+	for _, k := range config.Knobs {
+		sv, hv := strings.TrimSpace(k.Value(shell)), strings.TrimSpace(k.Value(host))
+		if sv == hv {
 			continue
 		}
 		warned = true
 		d.add("host environment", CheckWarn,
-			fmt.Sprintf("this shell sets %s=%s but ramsso-host will not see it (it reads %q from settings.json: %q)", e.env, e.shellVal, e.key, e.fileVal),
-			fmt.Sprintf("set %s in %s", fmt.Sprintf(e.example, e.shellVal), config.Path(hostHome)))
+			fmt.Sprintf("this shell sets %s=%s but ramsso-host will not see it (it reads %q from settings.json: %q)", k.Env, sv, k.Key, hv),
+			fmt.Sprintf("set %s in %s", fmt.Sprintf(k.Example, sv), config.Path(hostHome)))
 	}
 	if !warned {
 		d.add("host environment", CheckOK, "ramsso-host reads the same settings as this shell ("+config.Path(hostHome)+")", "")
 	}
-	return hostSet
+	return host
 }
 
 // checkManifests checks each browser's manifest and returns the host path
@@ -317,7 +295,7 @@ func (d *doctor) checkStore(ctx context.Context, home string, set *config.Settin
 		}
 		fmt.Fprintln(d.app.Stderr, "ramsso: cleared the keyring fallback record; the next command probes the OS keyring again")
 	}
-	kind := firstNonEmpty(d.app.getenv(config.EnvStore), set.Store, config.DefaultStore)
+	kind := config.Resolve(d.app.getenv, set).Store
 	if kind == store.KindFile {
 		d.add("store", CheckOK, "file store (owner-only) under "+home, "")
 		return
@@ -384,10 +362,8 @@ func (d *doctor) checkTray(ctx context.Context, hostPath, home string) {
 	d.add("tray", CheckOK, p+" is installed", "")
 }
 
-func (d *doctor) checkSTS(ctx context.Context, set *config.Settings) {
-	endpoint := set.STS.Endpoint
-	cfg := sts.Config{Endpoint: endpoint, Region: set.STS.Region, VPC: set.STS.VPC}
-	scheme, host, err := sts.ResolveEndpoint(cfg)
+func (d *doctor) checkSTS(ctx context.Context, eff config.Effective) {
+	scheme, host, err := sts.ResolveEndpoint(pipeline.STSConfig(eff))
 	if err != nil {
 		d.add("sts endpoint", CheckFail, err.Error(), "fix \"sts\" in settings.json")
 		return
@@ -401,7 +377,7 @@ func (d *doctor) checkSTS(ctx context.Context, set *config.Settings) {
 		addr = net.JoinHostPort(host, port)
 	}
 	via := ""
-	if p := set.Proxy; p != "" {
+	if p := eff.Proxy; p != "" {
 		if u, err := url.Parse(p); err == nil && u.Host != "" {
 			addr, via = u.Host, " via proxy "+u.Host
 			if u.Port() == "" {

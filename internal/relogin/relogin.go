@@ -137,9 +137,8 @@ func (m *Manager) Refresh(ctx context.Context, old *store.Session) (*store.Sessi
 		return nil, fmt.Errorf("session %s has expired and ramsso cannot open a browser here (%v): open %s in a browser to log in again, or %s",
 			old.Profile, err, url, HowToLogIn(old.Profile))
 	}
-	st := &capture.State{Home: m.Home, Now: m.Now}
-	if err := st.RecordIntent(ctx, capture.Intent{Profile: old.Profile, RoleArn: old.RoleArn, ProviderArn: old.ProviderArn, Issuer: old.Issuer}); err != nil {
-		return nil, fmt.Errorf("recording the re-login for %s: %w", old.Profile, err)
+	if err := m.recordIntent(ctx, old); err != nil {
+		return nil, err
 	}
 	opened, err := m.openOnce(ctx, url)
 	if err != nil {
@@ -151,6 +150,36 @@ func (m *Manager) Refresh(ctx context.Context, old *store.Session) (*store.Sessi
 		m.logf("session %s expired: waiting for the login already started in your browser (up to %s)…", old.Profile, m.wait().Round(time.Second))
 	}
 	return m.WaitFresh(ctx, old.Profile, old)
+}
+
+// recordIntent records that the next capture for old's IdP refreshes its
+// profile with its role.
+func (m *Manager) recordIntent(ctx context.Context, old *store.Session) error {
+	st := &capture.State{Home: m.Home, Now: m.Now}
+	if err := st.RecordIntent(ctx, capture.Intent{Profile: old.Profile, RoleArn: old.RoleArn, ProviderArn: old.ProviderArn, Issuer: old.Issuer}); err != nil {
+		return fmt.Errorf("recording the re-login for %s: %w", old.Profile, err)
+	}
+	return nil
+}
+
+// Start begins a re-login without waiting for it (the tray's Refresh):
+// it records the intent for old's role and opens the IdP login page once
+// across processes — unless RAMSSO_NO_BROWSER says not to, when the
+// caller shows the URL instead. It returns the login URL and whether this
+// call opened it; without a known URL the error wraps ErrNoLoginURL.
+func (m *Manager) Start(ctx context.Context, old *store.Session) (url string, opened bool, err error) {
+	url = m.LoginURL(old)
+	if url == "" {
+		return "", false, fmt.Errorf("%w is known for %s", ErrNoLoginURL, old.Profile)
+	}
+	if err := m.recordIntent(ctx, old); err != nil {
+		return url, false, err
+	}
+	if m.Env.NoBrowser() {
+		return url, false, nil
+	}
+	opened, err = m.openOnce(ctx, url)
+	return url, opened, err
 }
 
 // OpenLogin opens url (no intent) once across processes; it reports
