@@ -132,11 +132,24 @@ func run(args []string, version string, hooks Hooks, in io.Reader, out io.Writer
 	log.Info("start", "version", version, "extension", caller.ExtensionID, "browser", caller.Browser)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	h := New(version, home, set, setErr, log, hooks)
+	err = h.Serve(ctx, in, out)
+	log.Info("exit", "err", errString(err))
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// New makes the host Main runs for home and its settings (setErr: the
+// settings could not be read; captures then fail with it): the pipeline
+// builds the exchanger on the first capture, and without a ConfigureCLI
+// hook the aliyun CLI profile is written as `ramsso assume` and the tray
+// write it.
+func New(version, home string, set *config.Settings, setErr error, log *slog.Logger, hooks Hooks) *Host {
 	h := &Host{Version: version, Home: home, Settings: set, Log: log, Hooks: hooks}
 	p := Pipeline(home, set, log)
 	if h.ConfigureCLI == nil {
-		// The same aliyun CLI profile, with the same region rule, as
-		// `ramsso assume` and the tray write.
 		region := p.Effective().RegionFor("")
 		h.ConfigureCLI = func(ctx context.Context, s store.Session) (string, error) {
 			return pipeline.ConfigureCLIProfile(ctx, s, region)
@@ -150,12 +163,7 @@ func run(args []string, version string, hooks Hooks, in io.Reader, out io.Writer
 		defer cancel()
 		return exchanger(ctx, p)
 	}
-	err = h.Serve(ctx, in, out)
-	log.Info("exit", "err", errString(err))
-	if err != nil {
-		return 1
-	}
-	return 0
+	return h
 }
 
 // Pipeline is the host's composition root: the configuration resolved

@@ -207,8 +207,8 @@ func (r *Resident) PickFromLast(ctx context.Context) error {
 	for _, w := range out.Warnings {
 		r.o.Logf("pick role: %s", w)
 	}
+	// The menu reload comes from the acquisition's tray-notice effect.
 	r.notify("ramsso: signed in as "+out.Session.Profile, sessionLine(out.Session, append(out.Notes, out.Warnings...)))
-	r.Refresh()
 	return nil
 }
 
