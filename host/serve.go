@@ -331,4 +331,3 @@ func (h *Host) run(ctx context.Context, f *capture.Flow, log *slog.Logger) {
 		Expiration: s.Expiration.UTC().Format(creds.TimeFormat), AccountID: s.AccountID, AccountAlias: s.AccountAlias,
 		RoleName: s.RoleName, DecidedBy: res.DecidedBy, Notes: res.Outcome.Notes, Warnings: res.Outcome.Warnings})
 }
-

@@ -19,8 +19,8 @@ import (
 
 	"github.com/ramsso/ramsso/internal/browsers"
 	"github.com/ramsso/ramsso/internal/config"
-	"github.com/ramsso/ramsso/internal/pipeline"
 	"github.com/ramsso/ramsso/internal/nativemsg"
+	"github.com/ramsso/ramsso/internal/pipeline"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
 )
