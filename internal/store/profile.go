@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -45,12 +46,12 @@ func ValidateProfile(name string) error {
 // rule, owned here, used by every path that creates a session.
 
 // profileSafe matches what a new profile name may not contain.
-var profileSafe = regexp.MustCompile(`[^A-Za-z0-9._@+=-]+`)
+var profileSafe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9._@+=-]+`) })
 
 // BaseProfileName is `<account label>-<role name>` made safe for file
 // names, keyring items and shells.
 func BaseProfileName(account, roleName string) string {
-	return strings.Trim(profileSafe.ReplaceAllString(account+"-"+roleName, "-"), "-")
+	return strings.Trim(profileSafe().ReplaceAllString(account+"-"+roleName, "-"), "-")
 }
 
 // ValidateNewProfile checks a name for a new profile: letters, digits and
@@ -61,7 +62,7 @@ func ValidateNewProfile(name string) error {
 		return errors.New("empty profile name")
 	case len(name) > MaxProfileLen:
 		return fmt.Errorf("profile name %.20q… is too long (at most %d characters)", name, MaxProfileLen)
-	case profileSafe.MatchString(name) || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "."):
+	case profileSafe().MatchString(name) || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "."):
 		return fmt.Errorf("profile name %q: use letters, digits and . _ @ + = - (not starting with - or .)", name)
 	}
 	return nil
