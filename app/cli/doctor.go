@@ -21,6 +21,7 @@ import (
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/nativemsg"
 	"github.com/ramsso/ramsso/internal/pipeline"
+	"github.com/ramsso/ramsso/internal/proc"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
 )
@@ -332,11 +333,7 @@ func (d *doctor) checkTray(ctx context.Context, hostPath, home string) {
 	} else if p, err := defaultHostPath(); err == nil {
 		dir = filepath.Dir(p)
 	}
-	name := "ramsso-tray"
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	p := filepath.Join(dir, name)
+	p := filepath.Join(dir, proc.ExeName(runtime.GOOS, proc.Tray))
 	if _, err := os.Stat(p); err != nil {
 		d.add("tray", CheckWarn, "ramsso-tray is not installed beside ramsso-host ("+p+"): roles are chosen in the extension's popup instead",
 			"build it with `make build` (needs cgo and Fyne's dependencies)")
