@@ -44,26 +44,11 @@ func reportMedian(b *testing.B, d []time.Duration) {
 func BenchmarkHostSpawnPing(b *testing.B) {
 	bin := buildHost(b)
 	w := newWorld(b, nil)
+	env := []string{"RAMSSO_HOME=" + w.home}
 	times := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		cmd := exec.Command(bin, origin)
-		cmd.Env = []string{"RAMSSO_HOME=" + w.home}
-		in, _ := cmd.StdinPipe()
-		out, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		if err := nativemsg.WriteJSON(in, map[string]string{"type": "ping"}); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := nativemsg.ReadFrame(out); err != nil {
-			b.Fatal(err)
-		}
-		times = append(times, time.Since(start))
-		in.Close()
-		_ = cmd.Wait()
+		times = append(times, spawnPing(b, bin, env))
 	}
 	b.StopTimer()
 	reportMedian(b, times)

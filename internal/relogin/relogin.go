@@ -239,15 +239,7 @@ func urlKey(url string) string {
 // WaitFresh waits (Wait, DefaultWait when zero) for the store to hold a
 // live session for profile newer than old (nil old: any live session).
 func (m *Manager) WaitFresh(ctx context.Context, profile string, old *store.Session) (*store.Session, error) {
-	ctx, cancel := context.WithTimeout(ctx, m.wait())
-	defer cancel()
-	poll := m.Poll
-	if poll <= 0 {
-		poll = DefaultPoll
-	}
-	t := time.NewTicker(poll)
-	defer t.Stop()
-	for {
+	return m.poll(ctx, func(ctx context.Context) (*store.Session, error) {
 		s, err := m.Store.Get(ctx, profile)
 		if err == nil && isFresh(s, old, m.now()) {
 			m.logf("session %s refreshed, valid until %s", profile, s.Credentials.Expiration.UTC().Format(time.RFC3339))
@@ -256,20 +248,39 @@ func (m *Manager) WaitFresh(ctx context.Context, profile string, old *store.Sess
 		if err != nil && !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
 			return nil, fmt.Errorf("reading session %s: %w", profile, err)
 		}
-		select {
-		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return nil, fmt.Errorf("no fresh session for %s after %s: finish the login in your browser, then try again (ramsso login %s)", profile, m.wait().Round(time.Second), profile)
-			}
-			return nil, fmt.Errorf("waiting for a fresh session for %s: %w", profile, ctx.Err())
-		case <-t.C:
+		return nil, nil
+	}, func(err error) error {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("no fresh session for %s after %s: finish the login in your browser, then try again (ramsso login %s)", profile, m.wait().Round(time.Second), profile)
 		}
-	}
+		return fmt.Errorf("waiting for a fresh session for %s: %w", profile, err)
+	})
 }
 
 // WaitAny waits for any session created after since (for `ramsso login`
 // without a profile).
 func (m *Manager) WaitAny(ctx context.Context, since time.Time) (*store.Session, error) {
+	return m.poll(ctx, func(ctx context.Context) (*store.Session, error) {
+		list, err := m.Store.List(ctx)
+		if err == nil {
+			for i := range list {
+				if list[i].CreatedAt.After(since) {
+					return &list[i], nil
+				}
+			}
+		}
+		return nil, nil
+	}, func(err error) error {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("no new session after %s: finish the login in your browser (is the ramsso extension installed? ramsso doctor checks)", m.wait().Round(time.Second))
+		}
+		return fmt.Errorf("waiting for a new session: %w", err)
+	})
+}
+
+// poll runs check every Poll (DefaultPoll when zero) until it returns a
+// session or an error, or the wait (Wait) ends, which ended says in words.
+func (m *Manager) poll(ctx context.Context, check func(context.Context) (*store.Session, error), ended func(error) error) (*store.Session, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.wait())
 	defer cancel()
 	poll := m.Poll
@@ -279,20 +290,12 @@ func (m *Manager) WaitAny(ctx context.Context, since time.Time) (*store.Session,
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
-		list, err := m.Store.List(ctx)
-		if err == nil {
-			for i := range list {
-				if list[i].CreatedAt.After(since) {
-					return &list[i], nil
-				}
-			}
+		if s, err := check(ctx); s != nil || err != nil {
+			return s, err
 		}
 		select {
 		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return nil, fmt.Errorf("no new session after %s: finish the login in your browser (is the ramsso extension installed? ramsso doctor checks)", m.wait().Round(time.Second))
-			}
-			return nil, fmt.Errorf("waiting for a new session: %w", ctx.Err())
+			return nil, ended(ctx.Err())
 		case <-t.C:
 		}
 	}
