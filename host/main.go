@@ -113,7 +113,7 @@ func run(args []string, version string, hooks Hooks, in io.Reader, out io.Writer
 			defer lf.Close()
 			// Values from callers (extension ids, message ids, Issuers) are
 			// escaped and capped so a log line stays one short line.
-			log = slog.New(textsafe.LogHandler(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: slog.LevelInfo}))).With("pid", os.Getpid())
+			log = slog.New(textsafe.LogHandler(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: utcTime}))).With("pid", os.Getpid())
 		}
 	}
 	set, setErr := config.Load(home)
@@ -194,6 +194,15 @@ func exchanger(ctx context.Context, p *pipeline.Pipeline) (*capture.Exchanger, e
 		return nil, fmt.Errorf("STS settings: %w", err)
 	}
 	return ex, nil
+}
+
+// utcTime logs times in UTC: the same in every log whatever the zone,
+// and a ping need not load the zone database to say when it came.
+func utcTime(groups []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey && len(groups) == 0 && a.Value.Kind() == slog.KindTime {
+		a.Value = slog.TimeValue(a.Value.Time().UTC())
+	}
+	return a
 }
 
 func errString(err error) string {
