@@ -17,7 +17,6 @@ import (
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/nativemsg"
 	"github.com/ramsso/ramsso/internal/pipeline"
-	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/textsafe"
 )
 
@@ -150,10 +149,7 @@ func New(version, home string, set *config.Settings, setErr error, log *slog.Log
 	h := &Host{Version: version, Home: home, Settings: set, Log: log, Hooks: hooks}
 	p := Pipeline(home, set, log)
 	if h.ConfigureCLI == nil {
-		region := p.Effective().RegionFor("")
-		h.ConfigureCLI = func(ctx context.Context, s store.Session) (string, error) {
-			return pipeline.ConfigureCLIProfile(ctx, s, region)
-		}
+		h.ConfigureCLI = pipeline.ConfigureCLIEffect(p.Effective())
 	}
 	h.NewExchanger = func(ctx context.Context) (*capture.Exchanger, error) {
 		if setErr != nil {

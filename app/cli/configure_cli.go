@@ -116,6 +116,9 @@ func ConfigureCLICommand(ctx context.Context, in ConfigureCLIInput, app *App) er
 		if err != nil {
 			return err
 		}
+		if r := eff.Settings.RegionFor(s.Profile, s.AccountID); r != "" {
+			s.Region = r // the one region rule (config.Effective.RegionFor)
+		}
 		res, err := aliyuncfg.ConfigureProfile(ctx, *s, aliyuncfg.Options{Path: path, Exe: exe, Region: eff.RegionFor(""),
 			Plaintext: in.Plaintext, Name: in.Name, Force: in.Force, Home: home,
 			SetCurrent: in.SetCurrent && i == len(names)-1})

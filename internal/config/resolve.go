@@ -36,8 +36,10 @@ type Effective struct {
 }
 
 // RegionFor is the one region rule for every output (env, exec, process,
-// configure-cli, console): the session's own region, else the region the
-// environment names, else the "region" setting; "" when none is known
+// configure-cli, console): the session's own region (which the "regions"
+// setting for its profile or account replaces, see Settings.RegionFor),
+// else the region the environment names, else the "region" setting; ""
+// when none is known
 // (a consumer that must have one, like the aliyun CLI's profile, applies
 // its own documented default and says so).
 func (e Effective) RegionFor(sessionRegion string) string {

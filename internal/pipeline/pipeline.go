@@ -129,10 +129,7 @@ func (p *Pipeline) State() *capture.State {
 func (p *Pipeline) Effects() []capture.Effect {
 	configure := p.o.ConfigureCLI
 	if configure == nil {
-		region := p.o.Eff.RegionFor("")
-		configure = func(ctx context.Context, s store.Session) (string, error) {
-			return ConfigureCLIProfile(ctx, s, region)
-		}
+		configure = ConfigureCLIEffect(p.o.Eff)
 	}
 	notify := p.o.Notify
 	if notify == nil {
@@ -176,6 +173,18 @@ func (p *Pipeline) Relogin(ctx context.Context) (*relogin.Manager, error) {
 
 // Tray is a client of the tray's local API under Home.
 func (p *Pipeline) Tray() *localapi.Client { return localapi.Dial(p.o.Home) }
+
+// ConfigureCLIEffect is the aliyun CLI profile effect under eff, with the
+// one region rule: the "regions" setting for the profile or account, else
+// the session's own region, else the environment's, else "region".
+func ConfigureCLIEffect(eff config.Effective) func(ctx context.Context, s store.Session) (string, error) {
+	return func(ctx context.Context, s store.Session) (string, error) {
+		if r := eff.Settings.RegionFor(s.Profile, s.AccountID); r != "" {
+			s.Region = r
+		}
+		return ConfigureCLIProfile(ctx, s, eff.RegionFor(""))
+	}
+}
 
 // ConfigureCLIProfile writes (or updates) the aliyun CLI External profile
 // for s, with region as the fallback region; the note says what it did.
