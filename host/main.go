@@ -149,7 +149,7 @@ func New(version, home string, set *config.Settings, setErr error, log *slog.Log
 	h := &Host{Version: version, Home: home, Settings: set, Log: log, Hooks: hooks}
 	p := Pipeline(home, set, log)
 	if h.ConfigureCLI == nil {
-		h.ConfigureCLI = pipeline.ConfigureCLIEffect(p.Effective())
+		h.ConfigureCLI = pipeline.ConfigureCLIEffect(p.Effective(), nil)
 	}
 	h.NewExchanger = func(ctx context.Context) (*capture.Exchanger, error) {
 		if setErr != nil {

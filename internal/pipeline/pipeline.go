@@ -129,7 +129,7 @@ func (p *Pipeline) State() *capture.State {
 func (p *Pipeline) Effects() []capture.Effect {
 	configure := p.o.ConfigureCLI
 	if configure == nil {
-		configure = ConfigureCLIEffect(p.o.Eff)
+		configure = ConfigureCLIEffect(p.o.Eff, p.o.Getenv)
 	}
 	notify := p.o.Notify
 	if notify == nil {
@@ -176,20 +176,27 @@ func (p *Pipeline) Tray() *localapi.Client { return localapi.Dial(p.o.Home) }
 
 // ConfigureCLIEffect is the aliyun CLI profile effect under eff, with the
 // one region rule: the "regions" setting for the profile or account, else
-// the session's own region, else the environment's, else "region".
-func ConfigureCLIEffect(eff config.Effective) func(ctx context.Context, s store.Session) (string, error) {
+// the session's own region, else the environment's, else "region". The
+// file is the one the aliyun CLI reads under getenv (aliyuncfg.Path; nil:
+// os.Getenv).
+func ConfigureCLIEffect(eff config.Effective, getenv func(string) string) func(ctx context.Context, s store.Session) (string, error) {
 	return func(ctx context.Context, s store.Session) (string, error) {
 		if r := eff.Settings.RegionFor(s.Profile, s.AccountID); r != "" {
 			s.Region = r
 		}
-		return ConfigureCLIProfile(ctx, s, eff.RegionFor(""))
+		return ConfigureCLIProfile(ctx, s, eff.RegionFor(""), getenv)
 	}
 }
 
 // ConfigureCLIProfile writes (or updates) the aliyun CLI External profile
-// for s, with region as the fallback region; the note says what it did.
-func ConfigureCLIProfile(ctx context.Context, s store.Session, region string) (string, error) {
-	res, err := aliyuncfg.ConfigureProfile(ctx, s, aliyuncfg.Options{Region: region})
+// for s in the aliyun CLI's config.json under getenv (nil: os.Getenv),
+// with region as the fallback region; the note says what it did.
+func ConfigureCLIProfile(ctx context.Context, s store.Session, region string, getenv func(string) string) (string, error) {
+	path, err := aliyuncfg.Path(getenv)
+	if err != nil {
+		return "", err
+	}
+	res, err := aliyuncfg.ConfigureProfile(ctx, s, aliyuncfg.Options{Path: path, Region: region})
 	if err != nil {
 		return "", err
 	}

@@ -94,9 +94,12 @@ func TestFrontEndsLeaveTheSameState(t *testing.T) {
 			for _, fe := range fronts {
 				dir := t.TempDir()
 				home := filepath.Join(dir, "home")
-				cfgPath := filepath.Join(dir, "aliyun", "config.json")
+				// The aliyun CLI reads $HOME/.aliyun/config.json only
+				// (aliyuncfg.Path), and so does ramsso.
+				cfgPath := filepath.Join(dir, ".aliyun", "config.json")
 				t.Setenv(config.EnvHome, home)
-				t.Setenv("ALIBABA_CLOUD_CONFIG_FILE", cfgPath)
+				t.Setenv("HOME", dir)
+				t.Setenv("ALIBABA_CLOUD_CONFIG_FILE", "")
 				if err := os.MkdirAll(filepath.Dir(cfgPath), 0o700); err != nil {
 					t.Fatal(err)
 				}
@@ -250,6 +253,10 @@ func hostFrontEnd(t *testing.T, home, b64, role string) ([]string, []string) {
 			t.Fatal(err)
 		}
 		switch {
+		case m["type"] == "status" && m["state"] == capture.StateNeedsConfirm:
+			// A first sign-in from this IdP and account: the person says yes
+			// in the popup.
+			send(map[string]any{"type": "confirm", "id": "f", "confirmed": true})
 		case m["type"] == "status" && m["state"] == capture.StateWaitingConsole:
 			send(map[string]any{"type": "consoleChoice", "id": "f", "targetRole": role + "," + provA})
 		case m["type"] == "done":
