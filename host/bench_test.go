@@ -16,8 +16,14 @@ import (
 // buildHost builds the real ramsso-host binary (cgo-free, as `make build`).
 func buildHost(b *testing.B) string {
 	b.Helper()
-	out := filepath.Join(b.TempDir(), "ramsso-host")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "../app/cmd/ramsso-host")
+	return buildBinary(b, "../app/cmd/ramsso-host")
+}
+
+// buildBinary builds the command at pkg as `make build` builds ramsso's.
+func buildBinary(b *testing.B, pkg string) string {
+	b.Helper()
+	out := filepath.Join(b.TempDir(), filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, msg)
@@ -38,29 +44,64 @@ func reportMedian(b *testing.B, d []time.Duration) {
 func BenchmarkHostSpawnPing(b *testing.B) {
 	bin := buildHost(b)
 	w := newWorld(b, nil)
+	env := []string{"RAMSSO_HOME=" + w.home}
 	times := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		cmd := exec.Command(bin, origin)
-		cmd.Env = []string{"RAMSSO_HOME=" + w.home}
-		in, _ := cmd.StdinPipe()
-		out, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		if err := nativemsg.WriteJSON(in, map[string]string{"type": "ping"}); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := nativemsg.ReadFrame(out); err != nil {
-			b.Fatal(err)
-		}
-		times = append(times, time.Since(start))
-		in.Close()
-		_ = cmd.Wait()
+		times = append(times, spawnPing(b, bin, env))
 	}
 	b.StopTimer()
 	reportMedian(b, times)
+}
+
+// spawnPing starts bin as the browser does, sends ping, reads the reply
+// and returns how long that took; it then closes stdin and reaps it.
+func spawnPing(b *testing.B, bin string, env []string) time.Duration {
+	start := time.Now()
+	cmd := exec.Command(bin, origin)
+	cmd.Env = env
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	if err := nativemsg.WriteJSON(in, map[string]string{"type": "ping"}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := nativemsg.ReadFrame(out); err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(start)
+	in.Close()
+	_ = cmd.Wait()
+	return took
+}
+
+// BenchmarkHostSpawnPingRatio: ramsso-host's spawn + ping + pong against
+// a bare Go program (testdata/bare: read one frame, answer, exit) doing
+// the same, alternated in one run so both see the same machine load.
+// Reports the median of each and their ratio; goal: ratio within 2.
+func BenchmarkHostSpawnPingRatio(b *testing.B) {
+	host := buildHost(b)
+	bare := buildBinary(b, "./testdata/bare")
+	w := newWorld(b, nil)
+	env := []string{"RAMSSO_HOME=" + w.home}
+	hostT := make([]time.Duration, 0, b.N)
+	bareT := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		hostT = append(hostT, spawnPing(b, host, env))
+		bareT = append(bareT, spawnPing(b, bare, env))
+	}
+	b.StopTimer()
+	median := func(d []time.Duration) time.Duration {
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		return d[len(d)/2]
+	}
+	h, g := median(hostT), median(bareT)
+	b.ReportMetric(float64(h.Microseconds())/1000, "host-ms")
+	b.ReportMetric(float64(g.Microseconds())/1000, "bare-ms")
+	b.ReportMetric(float64(h)/float64(g), "ratio")
 }
 
 // BenchmarkCaptureToStoredSession: one capture message (one role) through

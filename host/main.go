@@ -16,9 +16,7 @@ import (
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/nativemsg"
-	"github.com/ramsso/ramsso/internal/policy"
-	"github.com/ramsso/ramsso/internal/store"
-	"github.com/ramsso/ramsso/internal/sts"
+	"github.com/ramsso/ramsso/internal/pipeline"
 	"github.com/ramsso/ramsso/internal/textsafe"
 )
 
@@ -114,7 +112,7 @@ func run(args []string, version string, hooks Hooks, in io.Reader, out io.Writer
 			defer lf.Close()
 			// Values from callers (extension ids, message ids, Issuers) are
 			// escaped and capped so a log line stays one short line.
-			log = slog.New(textsafe.LogHandler(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: slog.LevelInfo}))).With("pid", os.Getpid())
+			log = slog.New(textsafe.LogHandler(slog.NewTextHandler(lf, &slog.HandlerOptions{Level: slog.LevelInfo, ReplaceAttr: utcTime}))).With("pid", os.Getpid())
 		}
 	}
 	set, setErr := config.Load(home)
@@ -133,13 +131,7 @@ func run(args []string, version string, hooks Hooks, in io.Reader, out io.Writer
 	log.Info("start", "version", version, "extension", caller.ExtensionID, "browser", caller.Browser)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	h := &Host{Version: version, Home: home, Settings: set, Log: log, Hooks: hooks}
-	h.NewExchanger = func(ctx context.Context) (*capture.Exchanger, error) {
-		if setErr != nil {
-			return nil, setErr
-		}
-		return NewExchanger(ctx, home, set, log)
-	}
+	h := New(version, home, set, setErr, log, hooks)
 	err = h.Serve(ctx, in, out)
 	log.Info("exit", "err", errString(err))
 	if err != nil {
@@ -148,32 +140,65 @@ func run(args []string, version string, hooks Hooks, in io.Reader, out io.Writer
 	return 0
 }
 
-// NewExchanger opens the store and the STS client the settings name (the
-// host sees no shell environment, but honours it when present, for tests).
+// New makes the host Main runs for home and its settings (setErr: the
+// settings could not be read; captures then fail with it): the pipeline
+// builds the exchanger on the first capture, and without a ConfigureCLI
+// hook the aliyun CLI profile is written as `ramsso assume` and the tray
+// write it.
+func New(version, home string, set *config.Settings, setErr error, log *slog.Logger, hooks Hooks) *Host {
+	h := &Host{Version: version, Home: home, Settings: set, Log: log, Hooks: hooks}
+	p := Pipeline(home, set, log)
+	if h.ConfigureCLI == nil {
+		h.ConfigureCLI = pipeline.ConfigureCLIEffect(p.Effective(), nil)
+	}
+	h.NewExchanger = func(ctx context.Context) (*capture.Exchanger, error) {
+		if setErr != nil {
+			return nil, setErr
+		}
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		return exchanger(ctx, p)
+	}
+	return h
+}
+
+// Pipeline is the host's composition root: the configuration resolved
+// once (the host sees no shell environment, but honours it when present,
+// for tests) and the parts built from it on first use.
+func Pipeline(home string, set *config.Settings, log *slog.Logger) *pipeline.Pipeline {
+	return pipeline.New(pipeline.Options{Home: home, Eff: config.Resolve(os.Getenv, set), Notice: func(n string) {
+		if log != nil {
+			log.Warn(n)
+		}
+	}})
+}
+
+// NewExchanger opens the store and the STS client the settings name.
 func NewExchanger(ctx context.Context, home string, set *config.Settings, log *slog.Logger) (*capture.Exchanger, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	st, err := store.Open(ctx, home, set.StoreKind())
-	if err != nil {
+	return exchanger(ctx, Pipeline(home, set, log))
+}
+
+// exchanger builds p's exchanger, saying which part failed.
+func exchanger(ctx context.Context, p *pipeline.Pipeline) (*capture.Exchanger, error) {
+	if _, err := p.Store(ctx); err != nil {
 		return nil, fmt.Errorf("open the session store: %w", err)
 	}
-	if n := store.Notice(st); n != "" && log != nil {
-		log.Warn(n)
-	}
-	admin, err := policy.Current()
-	if err != nil {
-		return nil, err
-	}
-	if store.IsFile(st) {
-		if err := admin.CheckStore(store.KindFile); err != nil {
-			return nil, err
-		}
-	}
-	client, err := sts.New(sts.Config{Endpoint: set.STSEndpoint(""), Region: set.STS.Region, VPC: set.STS.VPC, Proxy: set.ProxyURL()})
+	ex, err := p.Exchanger(ctx, "", "")
 	if err != nil {
 		return nil, fmt.Errorf("STS settings: %w", err)
 	}
-	return &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Admin: admin, Home: home}, nil
+	return ex, nil
+}
+
+// utcTime logs times in UTC: the same in every log whatever the zone,
+// and a ping need not load the zone database to say when it came.
+func utcTime(groups []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey && len(groups) == 0 && a.Value.Kind() == slog.KindTime {
+		a.Value = slog.TimeValue(a.Value.Time().UTC())
+	}
+	return a
 }
 
 func errString(err error) string {

@@ -2,74 +2,203 @@ package host
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ramsso/ramsso/internal/capture"
+	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/nativemsg"
+	"github.com/ramsso/ramsso/internal/saml"
 )
 
-// MinProtocol is the oldest native messaging protocol this host still
-// speaks; Protocol is the newest.
-const MinProtocol = 1
+// Protocol is the native messaging protocol version.
+const Protocol = 1
 
-// CodeProtocolMismatch: the extension and the host share no protocol.
-const CodeProtocolMismatch = "protocol_mismatch"
+// Error codes of the host's own error replies (flow errors use the
+// capture.Code* values).
+const (
+	CodeBadFrame        = "bad_frame"
+	CodeTooLarge        = "too_large"
+	CodeBadMessage      = "bad_message"
+	CodeUnknownType     = "unknown_type"
+	CodeMissingID       = "missing_id"
+	CodeUnknownFlow     = "unknown_flow"
+	CodeDuplicateFlow   = "duplicate_flow"
+	CodeForbiddenOrigin = "forbidden_origin"
+	CodeConfig          = "config_error"
+)
 
-// pingMessage is what an extension says about itself in a ping. Builds
-// before negotiation send a bare {"type":"ping"}: protocol 1.
-type pingMessage struct {
-	Version     string `json:"version"`
-	Protocol    int    `json:"protocol"`
-	MinProtocol int    `json:"minProtocol"`
+const remedyUpdate = "update the ramsso extension and ramsso to matching versions"
+
+// DefaultDrainTimeout bounds how long in-flight flows may still run after
+// the browser closed stdin.
+const DefaultDrainTimeout = 30 * time.Second
+
+// ErrorBody is the error object of an error reply.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Remedy  string `json:"remedy"`
+	// Detail is the SAML or STS error code behind Code, when there is one.
+	Detail string `json:"detail,omitempty"`
 }
 
-// negotiatedPong is the pong with the protocol both sides speak and the
-// host's range.
-type negotiatedPong struct {
-	pongReply
-	MinProtocol int `json:"minProtocol"`
-	MaxProtocol int `json:"maxProtocol"`
+type errorReply struct {
+	OK    bool      `json:"ok"`
+	Type  string    `json:"type"`
+	ID    string    `json:"id,omitempty"`
+	Error ErrorBody `json:"error"`
 }
 
-// pingReply answers a ping: the highest protocol both the extension
-// (its protocol and minProtocol; a bare ping is protocol 1) and this host
-// speak, or a protocol_mismatch error naming what to update.
-func pingReply(payload []byte, version string) any {
-	var m pingMessage
-	_ = json.Unmarshal(payload, &m) // the type already parsed; odd fields count as absent
-	extMax := m.Protocol
-	if extMax <= 0 {
-		extMax = 1
+type pongReply struct {
+	OK       bool   `json:"ok"`
+	Type     string `json:"type"`
+	Version  string `json:"version"`
+	Protocol int    `json:"protocol"`
+}
+
+// RoleInfo is a role as shown to the extension's picker.
+type RoleInfo struct {
+	saml.Role
+	AccountAlias string `json:"accountAlias,omitempty"`
+}
+
+type statusReply struct {
+	OK     bool       `json:"ok"`
+	Type   string     `json:"type"`
+	ID     string     `json:"id"`
+	State  string     `json:"state"`
+	Issuer string     `json:"issuer,omitempty"`
+	Roles  []RoleInfo `json:"roles,omitempty"`
+}
+
+type doneReply struct {
+	OK           bool     `json:"ok"`
+	Type         string   `json:"type"`
+	ID           string   `json:"id"`
+	Profile      string   `json:"profile"`
+	RoleArn      string   `json:"roleArn"`
+	Expiration   string   `json:"expiration"`
+	AccountID    string   `json:"accountId,omitempty"`
+	AccountAlias string   `json:"accountAlias,omitempty"`
+	RoleName     string   `json:"roleName,omitempty"`
+	DecidedBy    string   `json:"decidedBy,omitempty"`
+	Notes        []string `json:"notes,omitempty"`
+	// Warnings: what went wrong after the session was stored (an
+	// after-store effect refused); the session is stored all the same.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// message is every field any incoming message may carry.
+type message struct {
+	Type         string          `json:"type"`
+	ID           string          `json:"id"`
+	TabID        json.RawMessage `json:"tabId,omitempty"`
+	URL          string          `json:"url,omitempty"`
+	Initiator    string          `json:"initiator,omitempty"`
+	SAMLResponse string          `json:"samlResponse,omitempty"`
+	RelayState   string          `json:"relayState,omitempty"`
+	TargetRole   string          `json:"targetRole,omitempty"`
+	RoleArn      string          `json:"roleArn,omitempty"`
+	Remember     bool            `json:"remember,omitempty"`
+	// Duration is an optional session duration for choose: seconds or "1h".
+	Duration json.RawMessage `json:"duration,omitempty"`
+	// Confirmed answers a needs_confirm status (confirm messages).
+	Confirmed *bool `json:"confirmed,omitempty"`
+}
+
+// replier serialises replies on stdout and keeps them under the
+// browser's 1 MiB limit.
+type replier struct {
+	mu  sync.Mutex
+	out io.Writer
+	log *slog.Logger
+}
+
+func (r *replier) send(v any) {
+	b, err := json.Marshal(v)
+	if err == nil && len(b) > nativemsg.MaxOutgoing {
+		id := ""
+		if s, ok := v.(statusReply); ok {
+			id = s.ID
+		}
+		b, err = json.Marshal(errorReply{Type: "error", ID: id, Error: ErrorBody{Code: CodeTooLarge,
+			Message: "the reply would exceed the browser's 1 MiB limit", Remedy: "use `ramsso assume --role` for assertions with this many roles"}})
 	}
-	extMin := m.MinProtocol
-	if extMin <= 0 || extMin > extMax {
-		extMin = extMax
-	}
-	p, err := negotiate(extMin, extMax, MinProtocol, Protocol, m.Version, version)
 	if err != nil {
-		return errorReply{Type: "error", Error: *err}
+		r.log.Error("encode reply", "err", err)
+		return
 	}
-	return negotiatedPong{pongReply: pongReply{OK: true, Type: "pong", Version: version, Protocol: p},
-		MinProtocol: MinProtocol, MaxProtocol: Protocol}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := nativemsg.WriteFrame(r.out, b); err != nil {
+		r.log.Warn("write reply", "err", err)
+	}
 }
 
-// negotiate picks the highest protocol in both ranges; with none in common
-// it says which side is older and must be updated.
-func negotiate(extMin, extMax, hostMin, hostMax int, extVersion, hostVersion string) (int, *ErrorBody) {
-	if p := min(extMax, hostMax); p >= max(extMin, hostMin) {
-		return p, nil
+func (r *replier) fail(id, code, msg, remedy string) {
+	r.send(errorReply{Type: "error", ID: id, Error: ErrorBody{Code: code, Message: msg, Remedy: remedy}})
+}
+
+// flowError replies with err as a flow's error (capture.Classify), and
+// returns the classified error for logging and reporting.
+func (r *replier) flowError(id string, err error) *capture.FlowError {
+	fe := capture.Classify(err)
+	r.send(errorReply{Type: "error", ID: id, Error: ErrorBody{Code: fe.Code, Message: fe.Message, Remedy: fe.Remedy, Detail: fe.Detail}})
+	return fe
+}
+
+func parseDuration(raw json.RawMessage) (time.Duration, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
 	}
-	ext := "the ramsso extension"
-	if extVersion != "" {
-		ext += " " + extVersion
+	var secs int64
+	if json.Unmarshal(raw, &secs) == nil {
+		return time.Duration(secs) * time.Second, nil
 	}
-	host := "ramsso-host"
-	if hostVersion != "" {
-		host += " " + hostVersion
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return 0, &capture.FlowError{Code: capture.CodeBadRole, Message: "duration must be seconds or a string like \"1h\"", Remedy: remedyUpdate}
 	}
-	if extMin > hostMax {
-		return 0, &ErrorBody{Code: CodeProtocolMismatch,
-			Message: fmt.Sprintf("%s needs protocol %d or newer; %s speaks %d to %d", ext, extMin, host, hostMin, hostMax),
-			Remedy:  "update ramsso (the CLI and ramsso-host) to the release that matches the extension"}
+	d, err := config.ParseDuration(s)
+	if err != nil {
+		return 0, &capture.FlowError{Code: capture.CodeBadRole, Message: err.Error(), Remedy: "choose a duration between 15m and 12h"}
 	}
-	return 0, &ErrorBody{Code: CodeProtocolMismatch,
-		Message: fmt.Sprintf("%s speaks protocol %d at most; %s needs %d or newer", ext, extMax, host, hostMin),
-		Remedy:  "update the ramsso browser extension (or have IT push the new CRX)"}
+	return d, nil
+}
+
+func roleInfos(roles []saml.Role, aliases map[string]string) []RoleInfo {
+	if len(roles) == 0 {
+		return nil
+	}
+	out := make([]RoleInfo, len(roles))
+	for i, r := range roles {
+		out[i] = RoleInfo{Role: r, AccountAlias: aliases[r.AccountID]}
+	}
+	return out
+}
+
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// jsonProblem describes a JSON error without echoing the input.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q must be a %s, not a %s", te.Field, te.Type.Kind(), te.Value)
+	}
+	return "not a JSON object"
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/pipeline"
 	"github.com/ramsso/ramsso/internal/policy"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
@@ -37,12 +38,17 @@ type App struct {
 	// NewSTS makes an STS client; nil uses internal/sts.
 	NewSTS func(cfg sts.Config) (sts.Assumer, error)
 
-	once     sync.Once
-	home     string
-	settings *config.Settings
-	setErr   error
-	st       store.Store
-	args     []string // the command line Main was given (completion reads it)
+	// ConfigureCLI and NotifyTray replace the after-store effects (the
+	// aliyun CLI profile, the tray notice); nil uses the real ones.
+	ConfigureCLI func(ctx context.Context, s store.Session) (string, error)
+	NotifyTray   func(ctx context.Context, s store.Session)
+
+	once   sync.Once
+	home   string
+	eff    config.Effective
+	setErr error
+	pipe   *pipeline.Pipeline
+	args   []string // the command line Main was given (completion reads it)
 
 	polOnce sync.Once
 	pol     *policy.Policy
@@ -80,22 +86,66 @@ func (a *App) getenv(k string) string {
 	return os.Getenv(k)
 }
 
-// Settings loads RAMSSO_HOME and the settings file once.
-func (a *App) Settings() (string, *config.Settings, error) {
+// load finds RAMSSO_HOME, reads the settings file and resolves the
+// effective configuration, once: the CLI's one config.Resolve.
+func (a *App) load() {
 	a.once.Do(func() {
 		home := a.getenv(config.EnvHome)
-		if home == "" {
-			var err error
+		var err error
+		if home != "" {
+			home, err = config.HomeFrom(runtime.GOOS, a.getenv)
+		} else {
 			home, err = config.Home()
-			if err != nil {
-				a.setErr = err
-				return
-			}
+		}
+		if err != nil {
+			a.setErr = err
+			return
 		}
 		a.home = home
-		a.settings, a.setErr = config.Load(home)
+		set, err := config.Load(home)
+		a.setErr = err
+		a.eff = config.Resolve(a.getenv, set)
+		a.pipe = pipeline.New(pipeline.Options{
+			Home: home, Eff: a.eff, Getenv: a.getenv, Now: a.Now, Log: a.Stderr,
+			OpenStore: a.openStore(), NewSTS: a.NewSTS,
+			ConfigureCLI: a.ConfigureCLI, Notify: a.NotifyTray,
+			Notice: func(n string) { fmt.Fprintln(a.Stderr, n) },
+			Heal:   func() bool { return !a.hotPath },
+			Admin:  a.AdminPolicy,
+			OnWait: func(msg string) { fmt.Fprintln(a.Stderr, msg) },
+		})
 	})
-	return a.home, a.settings, a.setErr
+}
+
+// openStore adapts App.OpenStore to the pipeline's signature; nil (the
+// real store, which the pipeline may heal) when no test injected one.
+func (a *App) openStore() func(ctx context.Context, home, kind string) (store.Store, error) {
+	if a.OpenStore == nil {
+		return nil
+	}
+	return func(ctx context.Context, _, _ string) (store.Store, error) { return a.OpenStore(ctx) }
+}
+
+// Settings loads RAMSSO_HOME and the settings file once.
+func (a *App) Settings() (string, *config.Settings, error) {
+	a.load()
+	return a.home, a.eff.Settings, a.setErr
+}
+
+// Effective is the resolved configuration (flag-free).
+func (a *App) Effective() (config.Effective, error) {
+	a.load()
+	return a.eff, a.setErr
+}
+
+// Pipeline is the CLI's composition root: store, STS, acquisition path,
+// re-login and tray client, all from the one Effective.
+func (a *App) Pipeline() (*pipeline.Pipeline, error) {
+	a.load()
+	if a.setErr != nil {
+		return nil, a.setErr
+	}
+	return a.pipe, nil
 }
 
 // AdminPolicy loads the administrator's policy (the system file and
@@ -107,74 +157,20 @@ func (a *App) AdminPolicy() (*policy.Policy, error) {
 
 // Store opens the session store once per process.
 func (a *App) Store(ctx context.Context) (store.Store, error) {
-	if a.st != nil {
-		return a.st, nil
-	}
-	if a.OpenStore != nil {
-		st, err := a.OpenStore(ctx)
-		if err != nil {
-			return nil, err
-		}
-		a.st = st
-		return st, nil
-	}
-	home, set, err := a.Settings()
+	p, err := a.Pipeline()
 	if err != nil {
 		return nil, err
 	}
-	kind := strings.TrimSpace(a.getenv(config.EnvStore))
-	if kind == "" {
-		kind = set.Store
-	}
-	st, notice, err := openStore(ctx, home, kind, !a.hotPath)
-	if err != nil {
-		return nil, err
-	}
-	if store.IsFile(st) {
-		pol, err := a.AdminPolicy()
-		if err == nil {
-			err = pol.CheckStore(store.KindFile)
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if notice != "" {
-		fmt.Fprintln(a.Stderr, notice)
-	}
-	a.st = st
-	return st, nil
+	return p.Store(ctx)
 }
 
-// STSClient builds the STS client from flag > environment > settings.
+// STSClient builds the STS client: flag > environment > settings.
 func (a *App) STSClient(endpointFlag, regionFlag string) (sts.Assumer, string, error) {
-	_, set, err := a.Settings()
+	p, err := a.Pipeline()
 	if err != nil {
 		return nil, "", err
 	}
-	cfg := sts.Config{
-		Endpoint: firstNonEmpty(endpointFlag, a.getenv(config.EnvSTSEndpoint), set.STS.Endpoint),
-		Region:   firstNonEmpty(regionFlag, set.STS.Region),
-		VPC:      set.STS.VPC,
-		Proxy:    firstNonEmpty(a.getenv(config.EnvProxy), set.Proxy, a.getenv("HTTPS_PROXY"), a.getenv("https_proxy")),
-		OnWait:   func(msg string) { fmt.Fprintln(a.Stderr, msg) },
-	}
-	if t := firstNonEmpty(a.getenv(config.EnvSTSTimeout), set.STS.Timeout); t != "" {
-		d, err := config.ParseDuration(t)
-		if err != nil || d <= 0 {
-			return nil, "", fmt.Errorf("STS timeout %q (RAMSSO_STS_TIMEOUT or \"sts.timeout\") is not a duration like 60s", t)
-		}
-		cfg.CallTimeout = d
-	}
-	if a.NewSTS != nil {
-		c, err := a.NewSTS(cfg)
-		return c, cfg.Endpoint, err
-	}
-	c, err := sts.New(cfg)
-	if err != nil {
-		return nil, "", err
-	}
-	return c, c.Endpoint(), nil
+	return p.STS(endpointFlag, regionFlag)
 }
 
 func firstNonEmpty(vals ...string) string {

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/ramsso/ramsso/internal/aliyuncfg"
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/rolepicker"
@@ -134,26 +133,18 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 			capture.RoleLabel(role, set.AccountAliases), rolepicker.FormatDuration(max))
 		dur = max
 	}
-	client, _, err := app.STSClient(in.STSEndpoint, in.STSRegion)
+	p, err := app.Pipeline()
 	if err != nil {
 		return err
 	}
-	st, err := app.Store(ctx)
+	acq, err := p.Acquirer(ctx, in.STSEndpoint, in.STSRegion)
 	if err != nil {
 		return err
 	}
-	home, _, _ := app.Settings()
-	admin, err := app.AdminPolicy()
+	out, err := acq.Acquire(ctx, capture.Request{Response: resp, Role: role,
+		Options: capture.Options{Duration: dur, Policy: policy, Profile: in.Profile}})
 	if err != nil {
 		return err
-	}
-	ex := &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Now: app.Now, Admin: admin, Home: home}
-	out, err := ex.Exchange(ctx, resp, role, capture.Options{Duration: dur, Policy: policy, Profile: in.Profile})
-	if err != nil {
-		return err
-	}
-	for _, n := range out.Notes {
-		fmt.Fprintln(app.Stderr, "ramsso: note: "+n)
 	}
 	s := out.Session
 	if r := set.RegionFor(s.Profile, s.AccountID); r != "" {
@@ -161,20 +152,7 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 	}
 	fmt.Fprintf(app.Stderr, "ramsso: stored profile %s (%s), expires %s (in %s)\n",
 		s.Profile, capture.RoleLabel(role, set.AccountAliases), fmtTime(s.Expiration), humanDuration(s.Expiration.Sub(app.now())))
-	if set.ConfigureCLI {
-		// The configureCli setting: keep an aliyun CLI External profile for
-		// every session. The session is stored either way; a config.json
-		// problem is reported, not fatal.
-		path, err := aliyuncfg.Path(app.getenv)
-		if err == nil {
-			_, err = aliyuncfg.ConfigureProfile(ctx, s, aliyuncfg.Options{Path: path, Region: set.Region})
-		}
-		if err != nil {
-			fmt.Fprintln(app.Stderr, "ramsso: warning: aliyun CLI profile not written: "+oneLine(err.Error()))
-		} else {
-			fmt.Fprintf(app.Stderr, "ramsso: aliyun CLI profile %s points at ramsso process\n", s.Profile)
-		}
-	}
+	reportOutcome(app, out)
 	switch in.Output {
 	case "json":
 		return writeJSON(app.Stdout, map[string]string{
@@ -184,7 +162,7 @@ func AssumeCommand(ctx context.Context, in AssumeInput, app *App) error {
 			"Expiration":      s.Credentials.ExpirationString(),
 		})
 	case "env":
-		return writeEnv(app.Stdout, "sh", envVars(&s, set.Region))
+		return writeEnv(app.Stdout, "sh", envVars(&s, sessionRegion(app, &s)))
 	}
 	return nil
 }
@@ -222,4 +200,15 @@ func chooseRole(ctx context.Context, resp *saml.Response, spec string, dur time.
 		MaxDuration: set.RoleMaxDurationMap(),
 		Title:       title,
 	})
+}
+
+// reportOutcome tells the user an acquisition's notes and warnings, the
+// way the host's done reply and the tray's notification carry them.
+func reportOutcome(app *App, out *capture.Outcome) {
+	for _, n := range out.Notes {
+		fmt.Fprintln(app.Stderr, "ramsso: note: "+oneLine(n))
+	}
+	for _, w := range out.Warnings {
+		fmt.Fprintln(app.Stderr, "ramsso: warning: "+oneLine(w))
+	}
 }

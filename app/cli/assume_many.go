@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ramsso/ramsso/internal/aliyuncfg"
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/saml"
 )
@@ -41,17 +40,16 @@ func assumeMany(ctx context.Context, in AssumeInput, app *App, resp *saml.Respon
 			}
 		}
 	}
-	client, _, err := app.STSClient(in.STSEndpoint, in.STSRegion)
+	p, err := app.Pipeline()
 	if err != nil {
 		return err
 	}
-	st, err := app.Store(ctx)
+	acq, err := p.Acquirer(ctx, in.STSEndpoint, in.STSRegion)
 	if err != nil {
 		return err
 	}
-	ex := &capture.Exchanger{STS: client, Store: st, Aliases: set.AccountAliases, Region: set.Region, Now: app.Now}
 	fmt.Fprintf(app.Stderr, "ramsso: assuming %d roles from one sign-in…\n", len(roles))
-	results := ex.ExchangeMany(ctx, resp, roles, opts)
+	results := acq.AcquireMany(ctx, resp, roles, opts)
 	type keys struct {
 		Profile         string `json:"Profile"`
 		RoleArn         string `json:"RoleArn"`
@@ -72,16 +70,9 @@ func assumeMany(ctx context.Context, in AssumeInput, app *App, resp *saml.Respon
 			continue
 		}
 		s := r.Outcome.Session
-		for _, n := range r.Outcome.Notes {
-			fmt.Fprintln(app.Stderr, "ramsso: note: "+n)
-		}
 		fmt.Fprintf(app.Stderr, "ramsso: stored profile %s (%s), expires %s (in %s)\n",
 			s.Profile, label, fmtTime(s.Expiration), humanDuration(s.Expiration.Sub(app.now())))
-		if set.ConfigureCLI {
-			if _, err := aliyuncfg.ConfigureProfile(ctx, s, aliyuncfg.Options{Region: set.Region}); err != nil {
-				fmt.Fprintln(app.Stderr, "ramsso: warning: aliyun CLI profile not written: "+oneLine(err.Error()))
-			}
-		}
+		reportOutcome(app, r.Outcome)
 		printed = append(printed, keys{s.Profile, s.RoleArn, s.Credentials.AccessKeyID, s.Credentials.AccessKeySecret,
 			s.Credentials.SecurityToken, s.Credentials.ExpirationString()})
 	}

@@ -72,7 +72,8 @@ func ConfigureCLICommand(ctx context.Context, in ConfigureCLIInput, app *App) er
 	if in.Name != "" && len(in.Profiles) != 1 {
 		return errors.New("--name names one aliyun CLI profile: give exactly one PROFILE with it")
 	}
-	home, set, err := app.Settings()
+	home, _, _ := app.Settings()
+	eff, err := app.Effective()
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,10 @@ func ConfigureCLICommand(ctx context.Context, in ConfigureCLIInput, app *App) er
 		if err != nil {
 			return err
 		}
-		res, err := aliyuncfg.ConfigureProfile(ctx, *s, aliyuncfg.Options{Path: path, Exe: exe, Region: set.Region,
+		if r := eff.Settings.RegionFor(s.Profile, s.AccountID); r != "" {
+			s.Region = r // the one region rule (config.Effective.RegionFor)
+		}
+		res, err := aliyuncfg.ConfigureProfile(ctx, *s, aliyuncfg.Options{Path: path, Exe: exe, Region: eff.RegionFor(""),
 			Plaintext: in.Plaintext, Name: in.Name, Force: in.Force, Home: home,
 			SetCurrent: in.SetCurrent && i == len(names)-1})
 		if err != nil {

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ramsso/ramsso/internal/browseropen"
-	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/console"
 	"github.com/ramsso/ramsso/internal/relogin"
 )
@@ -58,14 +57,13 @@ is in use.`,
 
 // ConsoleCommand signs in and opens (or prints) the console URL.
 func ConsoleCommand(ctx context.Context, in ConsoleInput, app *App) error {
-	_, set, err := app.Settings()
+	eff, err := app.Effective()
 	if err != nil {
 		return err
 	}
-	proxy := firstNonEmpty(app.getenv(config.EnvProxy), set.Proxy, app.getenv("HTTPS_PROXY"), app.getenv("https_proxy"))
 	endpointFor := func(site string) (*console.Client, console.Resolved, error) {
-		r := console.ResolveEndpoint(site, app.getenv(config.EnvSigninEndpoint), set.SigninEndpoint, set.SigninEndpoints)
-		c, err := console.New(r.Endpoint, proxy)
+		r := console.ResolveEndpoint(site, eff.SigninEnv, eff.Settings.SigninEndpoint, eff.SigninEndpoints)
+		c, err := console.New(r.Endpoint, eff.Proxy)
 		if err != nil {
 			return nil, r, fmt.Errorf("%w (it comes from %s)", err, r.Source)
 		}
@@ -107,7 +105,7 @@ func ConsoleCommand(ctx context.Context, in ConsoleInput, app *App) error {
 		return fmt.Errorf("console sign-in as %s: %w (%s)", in.Profile, err, resolved.Remedy(s.Site))
 	}
 	env := relogin.Env(app.getenv)
-	if in.Print || env.NoBrowser() || env.CanOpen() != nil {
+	if in.Print || eff.NoBrowser || env.CanOpen() != nil {
 		fmt.Fprintf(app.Stderr, "ramsso: sign-in URL for %s (valid 30 s, once; it signs in as %s — do not share it):\n", in.Profile, s.RoleArn)
 		_, err := fmt.Fprintln(app.Stdout, u)
 		return err

@@ -66,6 +66,11 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("%v: code %d, stderr %q", args, r.code, r.stderr)
 		}
 	}
+	// A failure whose message merely reads like cobra's is not a usage
+	// error (usage is typed, not matched on strings).
+	if r := w.run("env", "accepts x"); r.code != 1 || !strings.Contains(r.stderr, "accepts x") {
+		t.Errorf("env of a missing profile: code %d, stderr %q", r.code, r.stderr)
+	}
 	if r := w.run("--help"); r.code != 0 || !strings.Contains(r.stdout, "assume") {
 		t.Errorf("--help: %d", r.code)
 	}

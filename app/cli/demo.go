@@ -11,6 +11,7 @@ import (
 
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/demo"
+	"github.com/ramsso/ramsso/internal/proc"
 	"github.com/ramsso/ramsso/internal/store"
 )
 
@@ -59,7 +60,7 @@ or with --headless, Chromium runs headless and the sign-in clicks itself.`,
 // DemoCommand runs the demo and prints where the credentials went.
 func DemoCommand(ctx context.Context, in DemoInput, app *App) (err error) {
 	headless := in.Headless
-	if !headless && runtime.GOOS == "linux" && app.getenv("DISPLAY") == "" && app.getenv("WAYLAND_DISPLAY") == "" {
+	if !headless && !proc.HasDisplay(runtime.GOOS, app.getenv) {
 		fmt.Fprintln(app.Stderr, "ramsso demo: no display, running Chromium headless")
 		headless = true
 	}

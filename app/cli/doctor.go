@@ -20,6 +20,8 @@ import (
 	"github.com/ramsso/ramsso/internal/browsers"
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/nativemsg"
+	"github.com/ramsso/ramsso/internal/pipeline"
+	"github.com/ramsso/ramsso/internal/proc"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
 )
@@ -104,16 +106,16 @@ func DoctorCommand(ctx context.Context, in DoctorInput, app *App) error {
 	} else {
 		d.add("settings", CheckOK, config.Path(home), "")
 	}
-	hostSet := d.checkHostView(home, set)
+	hostEff := d.checkHostView(home, set)
 	hostPath := d.checkManifests()
 	d.checkBrowserPolicy(set)
 	d.checkHostBinary(ctx, hostPath, home)
 	d.checkStore(ctx, home, set)
 	d.checkAdminPolicy()
 	d.checkTray(ctx, hostPath, home)
-	d.checkSTS(ctx, hostSet)
+	d.checkSTS(ctx, hostEff)
 	d.checkChains(set)
-	d.checkEndpoints(hostSet)
+	d.checkEndpoints(hostEff.Settings)
 	d.checkDebug()
 	d.checkAliyunConfig()
 	d.checkServe(ctx, home)
@@ -131,71 +133,6 @@ func (d *doctor) checkHome(home string) {
 		return
 	}
 	d.add("home", CheckOK, home+" (owner-only)", "")
-}
-
-// hostHome is the RAMSSO_HOME the host sees: the default, since the
-// browser starts it without the shell's environment.
-func (d *doctor) hostHome() string {
-	g := d.app.getenv
-	switch runtime.GOOS {
-	case "windows":
-		if v := g("APPDATA"); v != "" {
-			return filepath.Join(v, "ramsso")
-		}
-	case "darwin":
-		if v := g("HOME"); v != "" {
-			return filepath.Join(v, "Library", "Application Support", "ramsso")
-		}
-	default:
-		if v := g("XDG_CONFIG_HOME"); v != "" {
-			return filepath.Join(v, "ramsso")
-		}
-		if v := g("HOME"); v != "" {
-			return filepath.Join(v, ".config", "ramsso")
-		}
-	}
-	dir, _ := os.UserConfigDir()
-	return filepath.Join(dir, "ramsso")
-}
-
-// checkHostView compares what this shell sets with what the host will
-// read from its settings file, and returns the host's settings.
-func (d *doctor) checkHostView(home string, set *config.Settings) *config.Settings {
-	g := d.app.getenv
-	hostHome := d.hostHome()
-	hostSet := set
-	if v := g(config.EnvHome); v != "" && filepath.Clean(v) != filepath.Clean(hostHome) {
-		d.add("host environment", CheckWarn,
-			fmt.Sprintf("this shell sets RAMSSO_HOME=%s, but ramsso-host (started by the browser) uses %s", v, hostHome),
-			"unset RAMSSO_HOME so the CLI and the host share "+hostHome+" (the host cannot see shell variables)")
-		if s, err := config.Load(hostHome); err == nil {
-			hostSet = s
-		} else {
-			hostSet = &config.Settings{}
-		}
-	}
-	type envSetting struct{ env, shellVal, fileVal, key, example string }
-	proxyEnv := firstNonEmpty(g(config.EnvProxy), g("HTTPS_PROXY"), g("https_proxy"))
-	list := []envSetting{
-		{config.EnvStore, g(config.EnvStore), firstNonEmpty(hostSet.Store, config.DefaultStore), "store", `"store": "%s"`},
-		{config.EnvSTSEndpoint, g(config.EnvSTSEndpoint), hostSet.STS.Endpoint, "sts.endpoint", `"sts": {"endpoint": "%s"}`},
-		{config.EnvSigninEndpoint, g(config.EnvSigninEndpoint), hostSet.SigninEndpoint, "signinEndpoint", `"signinEndpoint": "%s"`},
-		{"RAMSSO_PROXY/HTTPS_PROXY", proxyEnv, hostSet.Proxy, "proxy", `"proxy": "%s"`},
-	}
-	warned := false
-	for _, e := range list {
-		if strings.TrimSpace(e.shellVal) == "" || strings.TrimSpace(e.shellVal) == strings.TrimSpace(e.fileVal) {
-			continue
-		}
-		warned = true
-		d.add("host environment", CheckWarn,
-			fmt.Sprintf("this shell sets %s=%s but ramsso-host will not see it (it reads %q from settings.json: %q)", e.env, e.shellVal, e.key, e.fileVal),
-			fmt.Sprintf("set %s in %s", fmt.Sprintf(e.example, e.shellVal), config.Path(hostHome)))
-	}
-	if !warned {
-		d.add("host environment", CheckOK, "ramsso-host reads the same settings as this shell ("+config.Path(hostHome)+")", "")
-	}
-	return hostSet
 }
 
 // checkManifests checks each browser's manifest and returns the host path
@@ -330,7 +267,7 @@ func (d *doctor) checkStore(ctx context.Context, home string, set *config.Settin
 		}
 		fmt.Fprintln(d.app.Stderr, "ramsso: cleared the keyring fallback record; the next command probes the OS keyring again")
 	}
-	kind := firstNonEmpty(d.app.getenv(config.EnvStore), set.Store, config.DefaultStore)
+	kind := config.Resolve(d.app.getenv, set).Store
 	if kind == store.KindFile {
 		d.add("store", CheckOK, "file store (owner-only) under "+home, "")
 		return
@@ -368,11 +305,7 @@ func (d *doctor) checkTray(ctx context.Context, hostPath, home string) {
 	} else if p, err := defaultHostPath(); err == nil {
 		dir = filepath.Dir(p)
 	}
-	name := "ramsso-tray"
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	p := filepath.Join(dir, name)
+	p := filepath.Join(dir, proc.ExeName(runtime.GOOS, proc.Tray))
 	if _, err := os.Stat(p); err != nil {
 		d.add("tray", CheckWarn, "ramsso-tray is not installed beside ramsso-host ("+p+"): roles are chosen in the extension's popup instead",
 			"build it with `make build` (needs cgo and Fyne's dependencies)")
@@ -398,10 +331,8 @@ func (d *doctor) checkTray(ctx context.Context, hostPath, home string) {
 	d.add("tray", CheckOK, p+" is installed", "")
 }
 
-func (d *doctor) checkSTS(ctx context.Context, set *config.Settings) {
-	endpoint := set.STS.Endpoint
-	cfg := sts.Config{Endpoint: endpoint, Region: set.STS.Region, VPC: set.STS.VPC}
-	scheme, host, err := sts.ResolveEndpoint(cfg)
+func (d *doctor) checkSTS(ctx context.Context, eff config.Effective) {
+	scheme, host, err := sts.ResolveEndpoint(pipeline.STSConfig(eff))
 	if err != nil {
 		d.add("sts endpoint", CheckFail, err.Error(), "fix \"sts\" in settings.json")
 		return
@@ -415,7 +346,7 @@ func (d *doctor) checkSTS(ctx context.Context, set *config.Settings) {
 		addr = net.JoinHostPort(host, port)
 	}
 	via := ""
-	if p := set.Proxy; p != "" {
+	if p := eff.Proxy; p != "" {
 		if u, err := url.Parse(p); err == nil && u.Host != "" {
 			addr, via = u.Host, " via proxy "+u.Host
 			if u.Port() == "" {

@@ -8,17 +8,14 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/localapi"
+	"github.com/ramsso/ramsso/internal/proc"
 )
 
 // checkTrayParts checks the tray's second process (ramsso-tray-ui, the
 // picker and settings windows, beside ramsso-tray) and, when the tray
 // runs, whether a tray host shows its icon.
 func (d *doctor) checkTrayParts(ctx context.Context, dir, home string) {
-	name := localapi.TrayUIBinary
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	ui := filepath.Join(dir, name)
+	ui := filepath.Join(dir, proc.ExeName(runtime.GOOS, proc.TrayUI))
 	if _, err := os.Stat(ui); err != nil {
 		d.add("tray windows", CheckWarn, ui+" is missing: the tray cannot show its picker or settings (roles are chosen in the extension's popup instead)",
 			"install ramsso-tray-ui beside ramsso-tray (`make build` builds both)")

@@ -45,8 +45,7 @@ func EnvCommand(ctx context.Context, in EnvInput, app *App) error {
 	if err != nil {
 		return err
 	}
-	_, set, _ := app.Settings()
-	return writeEnv(app.Stdout, in.Format, envVars(s, set.Region))
+	return writeEnv(app.Stdout, in.Format, envVars(s, sessionRegion(app, s)))
 }
 
 type discard struct{}

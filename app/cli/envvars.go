@@ -23,10 +23,16 @@ const EnvExpiration = "RAMSSO_EXPIRATION"
 // envVar is one environment variable ramsso hands to tools.
 type envVar struct{ Name, Value string }
 
+// sessionRegion is the region outputs give s (config.Effective.RegionFor).
+func sessionRegion(app *App, s *store.Session) string {
+	eff, _ := app.Effective()
+	return eff.RegionFor(s.Region)
+}
+
 // envVars are the variables the SDKs, the aliyun CLI and Terraform's
-// alicloud provider read, in a fixed order.
-func envVars(s *store.Session, defaultRegion string) []envVar {
-	region := firstNonEmpty(s.Region, defaultRegion)
+// alicloud provider read, in a fixed order; region "" leaves the region
+// variables out.
+func envVars(s *store.Session, region string) []envVar {
 	c := s.Credentials
 	vars := []envVar{
 		{"ALIBABA_CLOUD_ACCESS_KEY_ID", c.AccessKeyID},

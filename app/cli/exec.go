@@ -88,7 +88,6 @@ func ExecCommand(ctx context.Context, in ExecInput, app *App) error {
 	if err != nil {
 		return err
 	}
-	_, set, _ := app.Settings()
 	argv := in.Command
 	if len(argv) == 0 {
 		argv = []string{defaultShell(app)}
@@ -103,6 +102,7 @@ func ExecCommand(ctx context.Context, in ExecInput, app *App) error {
 		fmt.Fprintf(app.Stderr, "ramsso: %s: %s (%s)\n", argv[0], what, oneLine(err.Error()))
 		return &ExitError{Code: code}
 	}
+	region := sessionRegion(app, s)
 	var vars []envVar
 	if in.Server {
 		srv, err := startExecServer(ctx, app, s)
@@ -110,11 +110,11 @@ func ExecCommand(ctx context.Context, in ExecInput, app *App) error {
 			return err
 		}
 		defer srv.stop()
-		vars = serverEnvVars(srv.url, firstNonEmpty(s.Region, set.Region))
+		vars = serverEnvVars(srv.url, region)
 	} else {
-		vars = envVars(s, set.Region)
+		vars = envVars(s, region)
 	}
-	if note := aliyunRegionNote(argv, firstNonEmpty(s.Region, set.Region)); note != "" {
+	if note := aliyunRegionNote(argv, region); note != "" {
 		fmt.Fprintln(app.Stderr, "ramsso: note: "+note)
 	}
 	cmd := exec.Command(path, argv[1:]...)
@@ -187,9 +187,10 @@ func childEnv(environ []string, vars []envVar, profile string) []string {
 	for _, v := range vars {
 		drop[v.Name] = true
 	}
-	// Region variables from the parent would contradict the profile's own,
-	// and keys from the parent would shadow a --server child's URI.
-	for _, n := range []string{"ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION",
+	// Keys from the parent would shadow a --server child's URI. Region
+	// variables ramsso sets replace the parent's (above); when the region
+	// rule found none, the parent's own stay (config.RegionFor).
+	for _, n := range []string{
 		"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
 		"ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN"} {
 		drop[n] = true

@@ -15,6 +15,7 @@ import (
 	"github.com/ramsso/ramsso/internal/browsers"
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/localapi"
+	"github.com/ramsso/ramsso/internal/proc"
 )
 
 // InstallInput is what `ramsso install` takes.
@@ -155,18 +156,11 @@ func systemTargets(app *App, in InstallInput) ([]browsers.Target, error) {
 
 // defaultHostPath is ramsso-host beside the running ramsso.
 func defaultHostPath() (string, error) {
-	self, err := os.Executable()
+	self, err := proc.Self()
 	if err != nil {
 		return "", fmt.Errorf("finding ramsso's own path (use --host): %w", err)
 	}
-	if r, err := filepath.EvalSymlinks(self); err == nil {
-		self = r
-	}
-	name := "ramsso-host"
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	return filepath.Join(filepath.Dir(self), name), nil
+	return proc.SiblingName(self, runtime.GOOS, proc.Host), nil
 }
 
 func resolveHostPath(flag string) (string, error) {

@@ -71,7 +71,7 @@ func ListCommand(ctx context.Context, in ListInput, app *App) error {
 			Profile: s.Profile, RoleArn: s.RoleArn, AccountID: s.AccountID, AccountAlias: alias,
 			RoleName: s.RoleName, Site: s.Site, Issuer: s.Issuer,
 			Expiration:    s.Expiration.UTC().Format(creds.TimeFormat),
-			Expired:       creds.Credentials{Expiration: s.Expiration}.Expired(now),
+			Expired:       s.Expired(now),
 			SourceProfile: s.SourceProfile,
 		})
 	}

@@ -55,15 +55,11 @@ the browser command.`,
 
 // reloginManager builds the re-login manager for this process.
 func reloginManager(ctx context.Context, app *App) (*relogin.Manager, error) {
-	home, set, err := app.Settings()
+	p, err := app.Pipeline()
 	if err != nil {
 		return nil, err
 	}
-	st, err := app.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &relogin.Manager{Home: home, Store: st, Settings: set, Env: relogin.Env(app.getenv), Log: app.Stderr, Now: app.Now}, nil
+	return p.Relogin(ctx)
 }
 
 // LoginCommand opens the login page and waits for the fresh session.

@@ -33,7 +33,7 @@ file), RAMSSO_STS_ENDPOINT, RAMSSO_NO_BROWSER, RAMSSO_PROXY.`,
 	root.SetOut(app.Stdout)
 	root.SetErr(app.Stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%w (see %s --help)", err, c.CommandPath())
+		return &UsageError{Err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	root.AddCommand(
 		configureDecodeCommand(app),
@@ -59,7 +59,30 @@ file), RAMSSO_STS_ENDPOINT, RAMSSO_NO_BROWSER, RAMSSO_PROXY.`,
 		configureCopyCommand(app),
 		configureClipboardOwnerCommand(),
 	)
+	typeArgErrors(root)
 	return root
+}
+
+// UsageError is a command line that does not parse: an unknown command,
+// flag or argument count (exit status 2, as gh's cmdutil.FlagError).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// typeArgErrors makes every command's argument check return a UsageError.
+func typeArgErrors(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return &UsageError{Err: err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		typeArgErrors(sub)
+	}
 }
 
 // Main runs ramsso with args and returns the process exit code: 0 on
@@ -82,7 +105,11 @@ func Main(ctx context.Context, app *App, args []string) int {
 	}
 	msg := strings.TrimSpace(err.Error())
 	fmt.Fprintln(app.Stderr, "ramsso: "+oneLine(msg))
-	if isUsageError(err) {
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	if _, _, ferr := root.Find(args); ferr != nil { // no such command
 		return 2
 	}
 	return 1
@@ -90,14 +117,4 @@ func Main(ctx context.Context, app *App, args []string) int {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
-}
-
-func isUsageError(err error) bool {
-	s := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "invalid argument", "flag needs an argument"} {
-		if strings.Contains(s, p) {
-			return true
-		}
-	}
-	return false
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ramsso/ramsso/internal/localapi"
+	"github.com/ramsso/ramsso/internal/proc"
 )
 
 // TrayInput is what `ramsso tray` takes.
@@ -57,8 +58,8 @@ func TrayCommand(ctx context.Context, in TrayInput, app *App) error {
 		fmt.Fprintln(app.Stderr, "ramsso: the tray is already running; brought it forward")
 		return nil
 	}
-	if runtime.GOOS == "linux" && app.getenv("DISPLAY") == "" && app.getenv("WAYLAND_DISPLAY") == "" {
-		return fmt.Errorf("no display (DISPLAY and WAYLAND_DISPLAY are unset): the tray needs a desktop session; the CLI and the browser capture work without it")
+	if !proc.HasDisplay(runtime.GOOS, app.getenv) {
+		return fmt.Errorf("%s: the tray needs a desktop session; the CLI and the browser capture work without it", proc.NoDisplayError)
 	}
 	exe := in.Exe
 	if exe == "" {

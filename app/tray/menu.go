@@ -96,7 +96,7 @@ func BuildMenu(st State, now time.Time) MenuModel {
 		m.Items = append(m.Items, MenuItem{Label: "No sessions — log in through your IdP", Disabled: true})
 	}
 	for _, s := range st.Sessions {
-		live := !creds.Credentials{Expiration: s.Expiration}.Expired(now)
+		live := !s.Expired(now)
 		item := MenuItem{Label: SessionLabel(s, now)}
 		format := EnvFormatLabel(st.EnvFormat)
 		item.Children = []MenuItem{
@@ -159,7 +159,7 @@ func tooltip(sessions []store.Session, icon Icon, now time.Time) string {
 	}
 	live := 0
 	for _, s := range sessions {
-		if !(creds.Credentials{Expiration: s.Expiration}).Expired(now) {
+		if !s.Expired(now) {
 			live++
 		}
 	}

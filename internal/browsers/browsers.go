@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/ramsso/ramsso/internal/config"
 )
@@ -33,10 +34,10 @@ const (
 // without configuration (store ids are added here once published).
 var DefaultChromeIDs = []string{ChromeExtensionID}
 
-var chromeIDPattern = regexp.MustCompile(`^[a-p]{32}$`)
+var chromeIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-p]{32}$`) })
 
 // IsChromeID reports whether id looks like a Chrome extension id.
-func IsChromeID(id string) bool { return chromeIDPattern.MatchString(id) }
+func IsChromeID(id string) bool { return chromeIDPattern().MatchString(id) }
 
 // Kind of browser family.
 const (

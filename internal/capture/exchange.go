@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -43,6 +42,10 @@ type Outcome struct {
 	Session store.Session
 	// Notes are things the user should be told (e.g. a duration fallback).
 	Notes []string
+	// Warnings are things that went wrong after the session was stored (an
+	// after-store effect refused, a choice not remembered): the session is
+	// there, and every front-end reports these the same way.
+	Warnings []string
 	// DurationFallback: STS refused the requested duration and the session
 	// got Duration instead.
 	DurationFallback bool
@@ -70,14 +73,18 @@ func (e *Exchanger) Exchange(ctx context.Context, resp *saml.Response, role saml
 	}
 	var capped bool
 	opts.Duration, capped = admin.CapDuration(opts.Duration)
+	sessions, err := e.Store.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
 	profile := opts.Profile
 	if profile == "" {
-		var err error
-		profile, err = e.ProfileFor(ctx, role)
-		if err != nil {
-			return nil, err
-		}
+		profile = ProfileName(sessions, role, e.Aliases)
 	} else if err := ValidateProfileName(profile); err != nil {
+		return nil, err
+	} else if err := store.CheckBinding(sessions, profile, role.RoleArn); err != nil {
+		// Profile names are stable: an explicit name never moves to
+		// another role (a "readonly" profile must not end up with admin keys).
 		return nil, err
 	}
 	res, err := e.STS.AssumeRoleWithSAML(ctx, sts.Request{
@@ -161,17 +168,14 @@ func ValidateDuration(d time.Duration) error {
 	return nil
 }
 
-var profileSafe = regexp.MustCompile(`[^A-Za-z0-9._@+=-]+`)
-
 // BaseProfileName is `<alias or account id>-<role name>`, made safe for
-// file names, keyring items and shells.
+// file names, keyring items and shells (store.BaseProfileName's rule).
 func BaseProfileName(role saml.Role, aliases map[string]string) string {
 	acct := role.AccountID
 	if a := strings.TrimSpace(aliases[role.AccountID]); a != "" {
 		acct = a
 	}
-	name := profileSafe.ReplaceAllString(acct+"-"+role.RoleName, "-")
-	return strings.Trim(name, "-")
+	return store.BaseProfileName(acct, role.RoleName)
 }
 
 // ProfileFor returns the profile name for role. A role that already has a
@@ -188,30 +192,9 @@ func (e *Exchanger) ProfileFor(ctx context.Context, role saml.Role) (string, err
 
 // ProfileName is ProfileFor over a known list of sessions.
 func ProfileName(sessions []store.Session, role saml.Role, aliases map[string]string) string {
-	taken := map[string]bool{}
-	for _, s := range sessions {
-		if strings.EqualFold(s.RoleArn, role.RoleArn) {
-			return s.Profile
-		}
-		taken[s.Profile] = true
-	}
-	base := BaseProfileName(role, aliases)
-	name := base
-	for i := 2; taken[name]; i++ {
-		name = fmt.Sprintf("%s-%d", base, i)
-	}
-	return name
+	return store.ProfileFor(sessions, role.RoleArn, BaseProfileName(role, aliases))
 }
 
-// ValidateProfileName checks a user-given profile name.
-func ValidateProfileName(name string) error {
-	switch {
-	case name == "":
-		return errors.New("empty profile name")
-	case len(name) > 128:
-		return fmt.Errorf("profile name %.20q… is too long (at most 128 characters)", name)
-	case profileSafe.MatchString(name) || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "."):
-		return fmt.Errorf("profile name %q: use letters, digits and . _ @ + = - (not starting with - or .)", name)
-	}
-	return nil
-}
+// ValidateProfileName checks a user-given profile name (store's rule for
+// new names).
+func ValidateProfileName(name string) error { return store.ValidateNewProfile(name) }

@@ -8,10 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ramsso/ramsso/internal/policy"
 	"github.com/ramsso/ramsso/internal/saml"
-	"github.com/ramsso/ramsso/internal/store"
-	"github.com/ramsso/ramsso/internal/sts"
 )
 
 // States a capture flow reports while it runs (the native messaging
@@ -56,7 +53,8 @@ type Status struct {
 // remembered choice, the capture's own target role, the console's chooser
 // (bounded wait), then asking a person (the tray when available, else the
 // caller via StateNeedsChoice and Choose). The host runs one per capture
-// message; the tray can run one for "Pick role…" on the last assertion.
+// message. The exchange itself goes through Acquirer, the path `ramsso
+// assume` and the tray's "Pick role…" use too.
 //
 // Fill the fields, then call Run once. ConsoleChoice, Choose, Cancel and
 // CloseInput may be called from other goroutines at any time, before or
@@ -74,6 +72,8 @@ type Flow struct {
 	Exchanger *Exchanger
 	// State holds intents and remembered choices; nil skips both.
 	State *State
+	// Effects run after the session is stored (see Acquirer).
+	Effects []Effect
 	// DefaultDuration is the session duration when the answer names none;
 	// 0 is the STS default.
 	DefaultDuration time.Duration
@@ -114,34 +114,6 @@ type Result struct {
 	Role      saml.Role
 	DecidedBy string
 }
-
-// Error codes of a failed flow (FlowError.Code), stable for the extension.
-const (
-	CodeAssertionExpired = "assertion_expired"
-	CodeBadSAML          = "bad_saml"
-	CodeSTSError         = "sts_error"
-	CodeStoreError       = "store_error"
-	CodeTimeout          = "timeout"
-	CodeCancelled        = "cancelled"
-	CodeNoChoice         = "no_choice"
-	CodeBadRole          = "bad_role"
-	CodeInternal         = "internal_error"
-	CodeForbidden        = "forbidden_by_policy"
-)
-
-// FlowError is a flow's ending in a form the extension and the tray can
-// show: a stable Code, a one-line Message, a Remedy, and Detail (the SAML
-// or STS error code) when there is one. It never holds a secret.
-type FlowError struct {
-	Code    string
-	Detail  string
-	Message string
-	Remedy  string
-	Err     error
-}
-
-func (e *FlowError) Error() string { return e.Message }
-func (e *FlowError) Unwrap() error { return e.Err }
 
 func (f *Flow) now() time.Time {
 	if f.Now != nil {
@@ -290,12 +262,12 @@ func (f *Flow) Run(ctx context.Context) (res *Result, err error) {
 	if err := f.checkExpiry(); err != nil {
 		return nil, err
 	}
-	role, answer, by, profile, err := f.decide(ctx)
+	d, err := f.decide(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if f.Confirm != nil {
-		if err := f.Confirm(ctx, role); err != nil {
+		if err := f.Confirm(ctx, d.role); err != nil {
 			return nil, err
 		}
 	}
@@ -303,22 +275,18 @@ func (f *Flow) Run(ctx context.Context) (res *Result, err error) {
 		return nil, err
 	}
 	f.status(StateExchanging, nil)
-	dur := answer.Duration
+	dur := d.answer.Duration
 	if dur == 0 {
 		dur = f.DefaultDuration
 	}
-	ex := *f.Exchanger
-	ex.Store = taggedStore{ex.Store}
-	out, err := ex.Exchange(ctx, resp, role, Options{Duration: dur, Profile: profile})
+	acq := Acquirer{Exchanger: *f.Exchanger, State: f.State, Effects: f.Effects}
+	acq.Store = taggedStore{acq.Store}
+	out, err := acq.Acquire(ctx, Request{Response: resp, Role: d.role, Remember: d.answer.Remember,
+		Options: Options{Duration: dur, Profile: d.profile}})
 	if err != nil {
 		return nil, err
 	}
-	if answer.Remember && f.State != nil {
-		if err := f.State.RememberChoice(ctx, resp.Issuer, resp.Roles, role.RoleArn); err != nil {
-			out.Notes = append(out.Notes, "could not remember the choice: "+err.Error())
-		}
-	}
-	return &Result{Outcome: out, Role: role, DecidedBy: by}, nil
+	return &Result{Outcome: out, Role: d.role, DecidedBy: d.by}, nil
 }
 
 func (f *Flow) checkExpiry() error {
@@ -330,35 +298,58 @@ func (f *Flow) checkExpiry() error {
 	return nil
 }
 
+// decision is how a flow settled on a role: the role, the answer behind
+// it (duration, remember), who decided (By*) and, for a re-login intent,
+// the profile to refresh.
+type decision struct {
+	role    saml.Role
+	answer  Answer
+	by      string
+	profile string
+}
+
+// decided makes the decision for a role spec named by someone (an ARN or
+// "roleArn,providerArn"); a role not in the assertion is an error.
+func (f *Flow) decided(spec string, a Answer, by string) (*decision, error) {
+	r, err := f.role(spec)
+	if err != nil {
+		return nil, err
+	}
+	if a.RoleArn == "" || by != ByChoice && by != ByTray {
+		a = Answer{RoleArn: r.RoleArn}
+	}
+	return &decision{role: r, answer: a, by: by}, nil
+}
+
 // decide runs steps 1–5 of the capture flow.
-func (f *Flow) decide(ctx context.Context) (saml.Role, Answer, string, string, error) {
+func (f *Flow) decide(ctx context.Context) (*decision, error) {
 	resp := f.Response
 	if f.State != nil {
 		in, err := f.State.TakeIntent(ctx, resp.Issuer, resp.Roles)
 		if err != nil {
-			return saml.Role{}, Answer{}, "", "", &FlowError{Code: CodeStoreError, Message: "reading re-login intents: " + err.Error(),
+			return nil, &FlowError{Code: CodeStoreError, Message: "reading re-login intents: " + err.Error(),
 				Remedy: "check that RAMSSO_HOME is writable (ramsso doctor)", Err: err}
 		}
 		if in != nil {
-			r, err := f.role(in.RoleArn)
-			if err == nil {
-				return r, Answer{RoleArn: r.RoleArn}, ByIntent, in.Profile, nil
+			if d, err := f.decided(in.RoleArn, Answer{}, ByIntent); err == nil {
+				d.profile = in.Profile
+				return d, nil
 			}
 		}
 	}
 	if len(resp.Roles) == 1 {
-		return resp.Roles[0], Answer{RoleArn: resp.Roles[0].RoleArn}, ByOneRole, "", nil
+		return f.decided(resp.Roles[0].RoleArn, Answer{}, ByOneRole)
 	}
 	if f.State != nil {
 		if arn, ok, err := f.State.RememberedChoice(resp.Issuer, resp.Roles); err == nil && ok {
-			if r, err := f.role(arn); err == nil {
-				return r, Answer{RoleArn: arn}, ByMemory, "", nil
+			if d, err := f.decided(arn, Answer{}, ByMemory); err == nil {
+				return d, nil
 			}
 		}
 	}
 	if f.TargetRole != "" {
-		if r, err := f.role(f.TargetRole); err == nil {
-			return r, Answer{RoleArn: r.RoleArn}, ByTarget, "", nil
+		if d, err := f.decided(f.TargetRole, Answer{}, ByTarget); err == nil {
+			return d, nil
 		}
 	}
 	// 4. The console's own chooser, in the same tab.
@@ -367,20 +358,40 @@ func (f *Flow) decide(ctx context.Context) (saml.Role, Answer, string, string, e
 		wait = DefaultConsoleWait
 	}
 	if wait > 0 {
-		if r, a, by, done, err := f.waitConsole(ctx, wait); err != nil || done {
-			return r, a, by, "", err
+		if d, err := f.waitConsole(ctx, wait); err != nil || d != nil {
+			return d, err
 		}
 	}
 	// 5. Ask a person.
-	r, a, by, err := f.ask(ctx)
-	return r, a, by, "", err
+	return f.ask(ctx)
 }
 
-// pending returns what has arrived: a cancel, a choice or a console choice.
-func (f *Flow) pending() (cancelled bool, a *Answer, console string, closed bool) {
+// arrived is the one reading of what the caller has sent: a cancel (an
+// error saying what was cancelled), a console choice or a person's
+// choice — the console's first while waiting for it, the person's first
+// once asked. Nil, nil: nothing yet; closed says the input has ended.
+func (f *Flow) arrived(consoleFirst bool, what string) (d *decision, closed bool, err error) {
+	f.mu.Lock()
+	cancelled, a, console, closed := f.cancelled, f.choice, f.console, f.inputClosed
+	f.mu.Unlock()
+	switch {
+	case cancelled:
+		return nil, closed, &FlowError{Code: CodeCancelled, Message: what + " was cancelled", Remedy: "log in again to capture credentials"}
+	case console != "" && (consoleFirst || a == nil):
+		d, err = f.decided(console, Answer{}, ByConsole)
+		return d, closed, err
+	case a != nil:
+		d, err = f.decided(a.RoleArn, *a, ByChoice)
+		return d, closed, err
+	}
+	return nil, closed, nil
+}
+
+// inputClosedNow reports whether the caller's input has ended.
+func (f *Flow) inputClosedNow() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.cancelled, f.choice, f.console, f.inputClosed
+	return f.inputClosed
 }
 
 func (f *Flow) deadline(wait time.Duration) time.Duration {
@@ -392,23 +403,17 @@ func (f *Flow) deadline(wait time.Duration) time.Duration {
 	return wait
 }
 
-func (f *Flow) waitConsole(ctx context.Context, wait time.Duration) (saml.Role, Answer, string, bool, error) {
+func (f *Flow) waitConsole(ctx context.Context, wait time.Duration) (*decision, error) {
 	timer := time.NewTimer(f.deadline(wait))
 	defer timer.Stop()
 	reported := false
 	for {
-		cancelled, a, console, closed := f.pending()
+		d, closed, err := f.arrived(true, "the capture")
 		switch {
-		case cancelled:
-			return saml.Role{}, Answer{}, "", true, &FlowError{Code: CodeCancelled, Message: "the capture was cancelled", Remedy: "log in again to capture credentials"}
-		case console != "":
-			r, err := f.role(console)
-			return r, Answer{RoleArn: r.RoleArn}, ByConsole, true, err
-		case a != nil:
-			r, err := f.role(a.RoleArn)
-			return r, *a, ByChoice, true, err
+		case err != nil || d != nil:
+			return d, err
 		case closed:
-			return saml.Role{}, Answer{}, "", false, nil
+			return nil, nil
 		}
 		if !reported {
 			f.status(StateWaitingConsole, nil)
@@ -416,9 +421,9 @@ func (f *Flow) waitConsole(ctx context.Context, wait time.Duration) (saml.Role, 
 		}
 		select {
 		case <-ctx.Done():
-			return saml.Role{}, Answer{}, "", true, ctx.Err()
+			return nil, ctx.Err()
 		case <-timer.C:
-			return saml.Role{}, Answer{}, "", false, nil
+			return nil, nil
 		case <-f.wake:
 		}
 	}
@@ -429,7 +434,12 @@ type askResult struct {
 	err error
 }
 
-func (f *Flow) ask(ctx context.Context) (saml.Role, Answer, string, error) {
+// errNobodyToAsk ends a flow that has no tray and cannot ask its caller.
+var errNobodyToAsk = &FlowError{Code: CodeNoChoice,
+	Message: "the assertion allows several roles and nobody could be asked which one",
+	Remedy:  "start ramsso-tray, or choose in the ramsso extension's popup, or use `ramsso assume --role`"}
+
+func (f *Flow) ask(ctx context.Context) (*decision, error) {
 	resp := f.Response
 	wait := f.ChoiceWait
 	if wait <= 0 {
@@ -451,45 +461,35 @@ func (f *Flow) ask(ctx context.Context) (saml.Role, Answer, string, error) {
 		}
 	}
 	if trayCh == nil {
-		_, _, _, closed := f.pending()
-		if !f.CanAskCaller || closed {
-			return saml.Role{}, Answer{}, "", &FlowError{Code: CodeNoChoice,
-				Message: "the assertion allows several roles and nobody could be asked which one",
-				Remedy:  "start ramsso-tray, or choose in the ramsso extension's popup, or use `ramsso assume --role`"}
+		if !f.CanAskCaller || f.inputClosedNow() {
+			return nil, errNobodyToAsk
 		}
 		f.status(StateNeedsChoice, resp.Roles)
 	}
 	for {
-		cancelled, a, console, closed := f.pending()
+		d, closed, err := f.arrived(false, "the role choice")
 		switch {
-		case cancelled:
-			return saml.Role{}, Answer{}, "", &FlowError{Code: CodeCancelled, Message: "the role choice was cancelled", Remedy: "log in again to capture credentials"}
-		case a != nil:
-			r, err := f.role(a.RoleArn)
-			return r, *a, ByChoice, err
-		case console != "":
-			r, err := f.role(console)
-			return r, Answer{RoleArn: r.RoleArn}, ByConsole, err
+		case err != nil || d != nil:
+			return d, err
 		case closed && trayCh == nil:
-			return saml.Role{}, Answer{}, "", &FlowError{Code: CodeNoChoice,
+			return nil, &FlowError{Code: CodeNoChoice,
 				Message: "the browser closed the connection before a role was chosen",
 				Remedy:  "log in again and choose a role in the ramsso popup, or start ramsso-tray"}
 		}
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return saml.Role{}, Answer{}, "", &FlowError{Code: CodeTimeout, Message: "no role was chosen in time",
+				return nil, &FlowError{Code: CodeTimeout, Message: "no role was chosen in time",
 					Remedy: "log in again and choose a role within a few minutes", Err: ctx.Err()}
 			}
-			return saml.Role{}, Answer{}, "", ctx.Err()
+			return nil, ctx.Err()
 		case <-f.wake:
 		case tr := <-trayCh:
 			if tr.err == nil {
-				r, err := f.role(tr.a.RoleArn)
-				return r, tr.a, ByTray, err
+				return f.decided(tr.a.RoleArn, tr.a, ByTray)
 			}
 			if errors.Is(tr.err, ErrCancelled) {
-				return saml.Role{}, Answer{}, "", &FlowError{Code: CodeCancelled, Message: "the role choice was cancelled in the tray", Remedy: "log in again to capture credentials", Err: tr.err}
+				return nil, &FlowError{Code: CodeCancelled, Message: "the role choice was cancelled in the tray", Remedy: "log in again to capture credentials", Err: tr.err}
 			}
 			if ctx.Err() != nil {
 				continue // reported by the ctx case
@@ -497,87 +497,10 @@ func (f *Flow) ask(ctx context.Context) (saml.Role, Answer, string, error) {
 			// The tray failed: fall back to asking the caller.
 			trayCh = nil
 			if !f.CanAskCaller || closed {
-				return saml.Role{}, Answer{}, "", &FlowError{Code: CodeNoChoice, Message: "the tray could not ask for a role: " + tr.err.Error(),
+				return nil, &FlowError{Code: CodeNoChoice, Message: "the tray could not ask for a role: " + tr.err.Error(),
 					Remedy: "restart ramsso-tray, or choose in the ramsso extension's popup", Err: tr.err}
 			}
 			f.status(StateNeedsChoice, resp.Roles)
 		}
 	}
-}
-
-// storeError marks an error from the session store.
-type storeError struct{ err error }
-
-func (e *storeError) Error() string { return e.err.Error() }
-func (e *storeError) Unwrap() error { return e.err }
-
-// taggedStore marks the store's errors so Classify can tell them apart.
-type taggedStore struct{ store.Store }
-
-func (t taggedStore) Put(ctx context.Context, s store.Session) error {
-	if err := t.Store.Put(ctx, s); err != nil {
-		return &storeError{err}
-	}
-	return nil
-}
-
-func (t taggedStore) List(ctx context.Context) ([]store.Session, error) {
-	l, err := t.Store.List(ctx)
-	if err != nil {
-		return nil, &storeError{err}
-	}
-	return l, nil
-}
-
-// Classify maps any error from a capture flow (or around it) to a
-// *FlowError with a stable code and a remedy.
-func Classify(err error) *FlowError {
-	if err == nil {
-		return nil
-	}
-	var fe *FlowError
-	if errors.As(err, &fe) {
-		return fe
-	}
-	var se *saml.Error
-	if errors.As(err, &se) {
-		return &FlowError{Code: CodeBadSAML, Detail: se.Code, Message: se.Message,
-			Remedy: "check the IdP's Alibaba Cloud application (ramsso decode shows what it sends)", Err: err}
-	}
-	var ae *sts.APIError
-	if errors.As(err, &ae) {
-		code := CodeSTSError
-		remedy := ae.Remedy()
-		if strings.HasPrefix(ae.Code, "AuthenticationFail.SAMLAssertion.Expired") {
-			code = CodeAssertionExpired
-			if remedy == "" {
-				remedy = "log in again through your IdP"
-			}
-		}
-		if remedy == "" {
-			remedy = "see the STS error code in Alibaba Cloud's documentation"
-		}
-		return &FlowError{Code: code, Detail: ae.Code, Message: err.Error(), Remedy: remedy, Err: err}
-	}
-	var ne *sts.NetworkError
-	if errors.As(err, &ne) {
-		return &FlowError{Code: CodeSTSError, Detail: "network", Message: err.Error(),
-			Remedy: "check the network; set \"sts.endpoint\" or \"proxy\" in settings.json (the host does not see your shell's environment)", Err: err}
-	}
-	if errors.Is(err, policy.ErrForbidden) {
-		return &FlowError{Code: CodeForbidden, Message: err.Error(),
-			Remedy: "ask your IT team (ramsso doctor shows the admin policy)", Err: err}
-	}
-	var ste *storeError
-	if errors.As(err, &ste) {
-		return &FlowError{Code: CodeStoreError, Message: err.Error(),
-			Remedy: "run `ramsso doctor` to check the keyring and RAMSSO_HOME", Err: err}
-	}
-	switch {
-	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
-		return &FlowError{Code: CodeCancelled, Message: "the capture was cancelled", Remedy: "log in again to capture credentials", Err: err}
-	case errors.Is(err, context.DeadlineExceeded):
-		return &FlowError{Code: CodeTimeout, Message: "the capture took too long: " + err.Error(), Remedy: "log in again; run `ramsso doctor` if it keeps happening", Err: err}
-	}
-	return &FlowError{Code: CodeInternal, Message: err.Error(), Remedy: "run `ramsso doctor`; see host.log under RAMSSO_HOME", Err: err}
 }

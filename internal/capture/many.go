@@ -29,6 +29,26 @@ var ErrAssertionRefused = errors.New("STS refused to exchange the same SAML asse
 // the advice to log in again. Other errors stay with their role and the
 // next roles are still tried.
 func (e *Exchanger) ExchangeMany(ctx context.Context, resp *saml.Response, roles []saml.Role, opts Options) []ManyResult {
+	return many(ctx, roles, e.Aliases, func(role saml.Role) (*Outcome, error) {
+		o := opts
+		o.Profile = ""
+		return e.Exchange(ctx, resp, role, o)
+	})
+}
+
+// AcquireMany is ExchangeMany through the acquisition path: each role's
+// session is stored, then gets the after-store effects (the aliyun CLI
+// profile, the tray notice), as a single Acquire would.
+func (a *Acquirer) AcquireMany(ctx context.Context, resp *saml.Response, roles []saml.Role, opts Options) []ManyResult {
+	return many(ctx, roles, a.Aliases, func(role saml.Role) (*Outcome, error) {
+		o := opts
+		o.Profile = ""
+		return a.Acquire(ctx, Request{Response: resp, Role: role, Options: o})
+	})
+}
+
+// many runs one exchange per role with ExchangeMany's rules.
+func many(ctx context.Context, roles []saml.Role, aliases map[string]string, one func(saml.Role) (*Outcome, error)) []ManyResult {
 	out := make([]ManyResult, len(roles))
 	done := 0
 	for i, role := range roles {
@@ -37,9 +57,7 @@ func (e *Exchanger) ExchangeMany(ctx context.Context, resp *saml.Response, roles
 			out[i].Err = ctx.Err()
 			continue
 		}
-		o := opts
-		o.Profile = ""
-		oc, err := e.Exchange(ctx, resp, role, o)
+		oc, err := one(role)
 		if err == nil {
 			out[i].Outcome = oc
 			done++
@@ -49,10 +67,10 @@ func (e *Exchanger) ExchangeMany(ctx context.Context, resp *saml.Response, roles
 		if done > 0 && reuseRefused(err) {
 			rest := make([]string, 0, len(roles)-i)
 			for _, r := range roles[i:] {
-				rest = append(rest, RoleLabel(r, e.Aliases))
+				rest = append(rest, RoleLabel(r, aliases))
 			}
 			refused := fmt.Errorf("%w (%s); log in through your IdP again and assume %s from the fresh login",
-				ErrAssertionRefused, strings.TrimPrefix(err.Error(), "assume "+RoleLabel(role, e.Aliases)+": "), strings.Join(rest, ", "))
+				ErrAssertionRefused, strings.TrimPrefix(err.Error(), "assume "+RoleLabel(role, aliases)+": "), strings.Join(rest, ", "))
 			for j := i; j < len(roles); j++ {
 				out[j].Role = roles[j]
 				out[j].Err = refused

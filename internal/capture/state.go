@@ -110,11 +110,12 @@ func (s *State) TakeIntent(ctx context.Context, issuer string, roles []saml.Role
 				best = n
 			}
 		}
-		if best >= 0 {
-			t := list[best]
-			taken = &t
-			list = append(list[:best], list[best+1:]...)
+		if best < 0 {
+			return nil, nil // nothing taken: leave the file as it is
 		}
+		t := list[best]
+		taken = &t
+		list = append(list[:best], list[best+1:]...)
 		return json.MarshalIndent(list, "", "  ")
 	})
 	return taken, err
@@ -211,7 +212,8 @@ func (s *State) read(name string) ([]byte, error) {
 	return b, nil
 }
 
-// update rewrites a state file under the capture lock, atomically.
+// update rewrites a state file under the capture lock, atomically; fn
+// returning nil data leaves the file unchanged.
 func (s *State) update(ctx context.Context, name string, fn func([]byte) ([]byte, error)) error {
 	if err := config.EnsureHome(s.Home); err != nil {
 		return err
@@ -226,7 +228,7 @@ func (s *State) update(ctx context.Context, name string, fn func([]byte) ([]byte
 		return err
 	}
 	out, err := fn(raw)
-	if err != nil {
+	if err != nil || out == nil {
 		return err
 	}
 	return config.WriteFileAtomic(filepath.Join(s.Home, name), out, 0o600)

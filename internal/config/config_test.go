@@ -3,6 +3,8 @@ package config
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -87,8 +89,8 @@ func TestBlankFileIsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.StoreKind() != "keyring" && os.Getenv(EnvStore) == "" {
-		t.Errorf("StoreKind = %q", s.StoreKind())
+	if got := Resolve(nil, s).Store; got != "keyring" {
+		t.Errorf("Store = %q", got)
 	}
 }
 
@@ -316,36 +318,88 @@ func TestDurationSettings(t *testing.T) {
 }
 
 func TestPrecedence(t *testing.T) {
-	s := &Settings{Store: "file", Proxy: "http://settings-proxy:1", STS: STSSettings{Endpoint: "settings.example"}, SigninEndpoint: "signin.settings"}
+	s := &Settings{Store: "file", Proxy: "http://settings-proxy:1", STS: STSSettings{Endpoint: "settings.example", Region: "cn-shanghai"}, SigninEndpoint: "signin.settings"}
+	empty := &Settings{}
+	flags := func(set *Settings, env map[string]string, endpoint, region string) Effective {
+		e, err := Resolve(func(k string) string { return env[k] }, set).WithSTSFlags(endpoint, region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
 	tests := []struct {
 		name string
 		env  map[string]string
-		got  func() string
+		set  *Settings
+		got  func(Effective) string
 		want string
 	}{
-		{"store from settings", nil, s.StoreKind, "file"},
-		{"store env wins", map[string]string{EnvStore: "keyring"}, s.StoreKind, "keyring"},
-		{"store default", nil, (&Settings{}).StoreKind, "keyring"},
-		{"sts flag wins", map[string]string{EnvSTSEndpoint: "env.example"}, func() string { return s.STSEndpoint("flag.example") }, "flag.example"},
-		{"sts env over settings", map[string]string{EnvSTSEndpoint: "env.example"}, func() string { return s.STSEndpoint("") }, "env.example"},
-		{"sts settings", nil, func() string { return s.STSEndpoint("") }, "settings.example"},
-		{"sts default empty", nil, func() string { return (&Settings{}).STSEndpoint("") }, ""},
-		{"signin env", map[string]string{EnvSigninEndpoint: "signin.env"}, func() string { return s.ResolveSigninEndpoint("") }, "signin.env"},
-		{"signin settings", nil, func() string { return s.ResolveSigninEndpoint("") }, "signin.settings"},
-		{"proxy env wins", map[string]string{EnvProxy: "http://env-proxy:2", "HTTPS_PROXY": "http://shell:3"}, s.ProxyURL, "http://env-proxy:2"},
-		{"proxy settings over HTTPS_PROXY", map[string]string{"HTTPS_PROXY": "http://shell:3"}, s.ProxyURL, "http://settings-proxy:1"},
-		{"proxy HTTPS_PROXY last", map[string]string{"HTTPS_PROXY": "http://shell:3"}, (&Settings{}).ProxyURL, "http://shell:3"},
-		{"proxy none", nil, (&Settings{}).ProxyURL, ""},
+		{"store from settings", nil, s, func(e Effective) string { return e.Store }, "file"},
+		{"store env wins", map[string]string{EnvStore: "keyring"}, s, func(e Effective) string { return e.Store }, "keyring"},
+		{"store default", nil, empty, func(e Effective) string { return e.Store }, "keyring"},
+		{"sts env over settings", map[string]string{EnvSTSEndpoint: "env.example"}, s, func(e Effective) string { return e.STS.Endpoint }, "env.example"},
+		{"sts settings", nil, s, func(e Effective) string { return e.STS.Endpoint }, "settings.example"},
+		{"sts default empty", nil, empty, func(e Effective) string { return e.STS.Endpoint }, ""},
+		{"signin env", map[string]string{EnvSigninEndpoint: "signin.env"}, s, func(e Effective) string { return e.SigninEndpoint }, "signin.env"},
+		{"signin settings", nil, s, func(e Effective) string { return e.SigninEndpoint }, "signin.settings"},
+		{"proxy env wins", map[string]string{EnvProxy: "http://env-proxy:2", "HTTPS_PROXY": "http://shell:3"}, s, func(e Effective) string { return e.Proxy }, "http://env-proxy:2"},
+		{"proxy settings over HTTPS_PROXY", map[string]string{"HTTPS_PROXY": "http://shell:3"}, s, func(e Effective) string { return e.Proxy }, "http://settings-proxy:1"},
+		{"proxy HTTPS_PROXY last", map[string]string{"HTTPS_PROXY": "http://shell:3"}, empty, func(e Effective) string { return e.Proxy }, "http://shell:3"},
+		{"proxy https_proxy", map[string]string{"https_proxy": "http://lower:4"}, empty, func(e Effective) string { return e.Proxy }, "http://lower:4"},
+		{"proxy none", nil, empty, func(e Effective) string { return e.Proxy }, ""},
+		{"no browser", map[string]string{EnvNoBrowser: "1"}, empty, func(e Effective) string { return fmt.Sprint(e.NoBrowser) }, "true"},
+		{"no browser false", map[string]string{EnvNoBrowser: "no"}, empty, func(e Effective) string { return fmt.Sprint(e.NoBrowser) }, "false"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{EnvStore, EnvSTSEndpoint, EnvSigninEndpoint, EnvProxy, "HTTPS_PROXY", "https_proxy"} {
-				t.Setenv(k, tt.env[k])
-			}
-			if got := tt.got(); got != tt.want {
+			if got := tt.got(Resolve(func(k string) string { return tt.env[k] }, tt.set)); got != tt.want {
 				t.Errorf("got %q; want %q", got, tt.want)
 			}
 		})
+	}
+	// A flag always wins, over the environment too.
+	env := map[string]string{EnvSTSEndpoint: "env.example"}
+	if got := flags(s, env, "flag.example", "").STS.Endpoint; got != "flag.example" {
+		t.Errorf("sts flag wins: got %q", got)
+	}
+	e := flags(s, env, "", "bad/region")
+	if e.STS.Endpoint != "" || e.STS.Region != "bad/region" {
+		t.Errorf("--sts-region under RAMSSO_STS_ENDPOINT: got %+v; want the region to replace the endpoint", e.STS)
+	}
+	if _, err := Resolve(nil, s).WithSTSFlags("a.example", "cn-beijing"); !errors.Is(err, ErrBothSTSFlags) {
+		t.Errorf("both STS flags: %v, want ErrBothSTSFlags", err)
+	}
+	// The host's view sees no environment at all.
+	if got := Resolve(nil, s); got.Store != "file" || got.STS.Endpoint != "settings.example" || got.Proxy != "http://settings-proxy:1" {
+		t.Errorf("Resolve(nil) = %+v", got)
+	}
+}
+
+func TestHomeFrom(t *testing.T) {
+	for _, tc := range []struct {
+		goos string
+		env  map[string]string
+		want string
+	}{
+		{"linux", map[string]string{"HOME": "/home/a"}, "/home/a/.config/ramsso"},
+		{"linux", map[string]string{"HOME": "/home/a", "XDG_CONFIG_HOME": "/x"}, "/x/ramsso"},
+		{"linux", map[string]string{"HOME": "/home/a", EnvHome: "/r"}, "/r"},
+		{"darwin", map[string]string{"HOME": "/Users/a"}, "/Users/a/Library/Application Support/ramsso"},
+		{"windows", map[string]string{"APPDATA": "/appdata"}, "/appdata/ramsso"},
+	} {
+		got, err := HomeFrom(tc.goos, func(k string) string { return tc.env[k] })
+		if err != nil || got != filepath.FromSlash(tc.want) {
+			t.Errorf("HomeFrom(%s, %v) = %q, %v; want %q", tc.goos, tc.env, got, err, tc.want)
+		}
+	}
+	got, err := DefaultHome("linux", func(k string) string {
+		return map[string]string{"HOME": "/home/a", EnvHome: "/r"}[k]
+	})
+	if err != nil || got != filepath.FromSlash("/home/a/.config/ramsso") {
+		t.Errorf("DefaultHome ignores RAMSSO_HOME: got %q, %v", got, err)
+	}
+	if _, err := HomeFrom("linux", func(string) string { return "" }); err == nil {
+		t.Error("HomeFrom with no HOME: no error")
 	}
 }
 
@@ -368,10 +422,9 @@ func TestHome(t *testing.T) {
 }
 
 func TestNoBrowser(t *testing.T) {
-	for v, want := range map[string]bool{"": false, "1": true, "true": true, "0": false, "false": false, "yes": true} {
-		t.Setenv(EnvNoBrowser, v)
-		if got := NoBrowser(); got != want {
-			t.Errorf("NoBrowser with %q = %v; want %v", v, got, want)
+	for v, want := range map[string]bool{"": false, "1": true, "true": true, "0": false, "false": false, "yes": true, "no": false, " FALSE ": false, "off": false} {
+		if got := ParseNoBrowser(v); got != want {
+			t.Errorf("ParseNoBrowser(%q) = %v; want %v", v, got, want)
 		}
 	}
 }

@@ -21,20 +21,7 @@ const lockRetry = 5 * time.Millisecond
 
 // Home returns ramsso's home directory: $RAMSSO_HOME, else the OS user
 // config directory + "/ramsso". It does not create it (see EnsureHome).
-func Home() (string, error) {
-	if h := os.Getenv(EnvHome); h != "" {
-		abs, err := filepath.Abs(h)
-		if err != nil {
-			return "", fmt.Errorf("%s=%q: %w", EnvHome, h, err)
-		}
-		return abs, nil
-	}
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("finding the user config directory (set %s instead): %w", EnvHome, err)
-	}
-	return filepath.Join(dir, "ramsso"), nil
-}
+func Home() (string, error) { return HomeFrom(runtime.GOOS, os.Getenv) }
 
 // EnsureHome creates home (and missing parents) owner-only (0700). An
 // existing directory is accepted unless another user owns it (its settings

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -357,44 +356,6 @@ func (s *Settings) NotificationsEnabled() bool {
 // AccountAlias returns the alias configured for accountID, or "".
 func (s *Settings) AccountAlias(accountID string) string {
 	return s.AccountAliases[accountID]
-}
-
-// StoreKind resolves the session store: $RAMSSO_STORE, else the "store"
-// setting, else "keyring". A command-line flag, when there is one, wins
-// over all of these and is the caller's to apply.
-func (s *Settings) StoreKind() string {
-	if v := strings.TrimSpace(os.Getenv(EnvStore)); v != "" {
-		return v
-	}
-	if s.Store != "" {
-		return s.Store
-	}
-	return DefaultStore
-}
-
-// STSEndpoint resolves the STS endpoint: flag, else $RAMSSO_STS_ENDPOINT,
-// else the "sts.endpoint" setting, else "" (the caller's default).
-func (s *Settings) STSEndpoint(flag string) string {
-	return first(flag, os.Getenv(EnvSTSEndpoint), s.STS.Endpoint)
-}
-
-// ResolveSigninEndpoint resolves the federation sign-in endpoint: flag,
-// else $RAMSSO_SIGNIN_ENDPOINT, else the "signinEndpoint" setting, else "".
-func (s *Settings) ResolveSigninEndpoint(flag string) string {
-	return first(flag, os.Getenv(EnvSigninEndpoint), s.SigninEndpoint)
-}
-
-// ProxyURL resolves the HTTPS proxy: $RAMSSO_PROXY, else the "proxy"
-// setting, else $HTTPS_PROXY (or $https_proxy), else "".
-func (s *Settings) ProxyURL() string {
-	return first(os.Getenv(EnvProxy), s.Proxy, os.Getenv("HTTPS_PROXY"), os.Getenv("https_proxy"))
-}
-
-// NoBrowser reports whether $RAMSSO_NO_BROWSER asks never to open a browser.
-func NoBrowser() bool {
-	v := strings.TrimSpace(os.Getenv(EnvNoBrowser))
-	b, err := strconv.ParseBool(v)
-	return v != "" && (err != nil || b)
 }
 
 // first returns the first non-blank value.

@@ -22,8 +22,12 @@ type Credentials struct {
 }
 
 // Expired reports whether c has less than ExpiryMargin left at now.
-func (c Credentials) Expired(now time.Time) bool {
-	return !c.Expiration.IsZero() && !now.Add(ExpiryMargin).Before(c.Expiration) || c.Expiration.IsZero()
+func (c Credentials) Expired(now time.Time) bool { return ExpiredAt(c.Expiration, now) }
+
+// ExpiredAt reports whether something expiring at exp has less than
+// ExpiryMargin left at now (a zero exp counts as expired).
+func ExpiredAt(exp, now time.Time) bool {
+	return exp.IsZero() || !now.Add(ExpiryMargin).Before(exp)
 }
 
 // ExpirationString formats the expiration as credentials-go expects it.

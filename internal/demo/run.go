@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/emulator"
+	"github.com/ramsso/ramsso/internal/proc"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/testidp"
 )
@@ -255,13 +256,7 @@ func openTab(ctx context.Context, profileDir, u string) error {
 // FindHostBinary returns ramsso-host next to the running executable, or
 // on PATH.
 func FindHostBinary() (string, error) {
-	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), "ramsso-host")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	if p, err := exec.LookPath("ramsso-host"); err == nil {
+	if p, err := proc.Find(proc.Host); err == nil {
 		return p, nil
 	}
 	return "", errors.New("ramsso-host not found next to ramsso or on PATH (make build puts both in bin/; or pass --host)")

@@ -109,6 +109,9 @@ type CaptureSummary struct {
 	Roles            []saml.Role `json:"roles,omitempty"`
 	AssertionExpires time.Time   `json:"assertionExpires,omitempty"`
 	Notes            []string    `json:"notes,omitempty"`
+	// Warnings: what failed after the session was stored (an after-store
+	// effect refused); the session is stored all the same.
+	Warnings []string `json:"warnings,omitempty"`
 	// DurationFallback says STS refused the requested duration for RoleArn
 	// and the session got 1 h (sts.Result.DurationFallback): the picker
 	// then offers at most 1 h for that role.

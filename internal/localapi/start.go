@@ -7,14 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/proc"
 )
 
 // TrayBinary is the tray executable's base name.
-const TrayBinary = "ramsso-tray"
+const TrayBinary = proc.Tray
 
 // ErrTrayMissing is returned (wrapped) by FindTray when no ramsso-tray
 // binary is installed.
@@ -22,7 +22,7 @@ var ErrTrayMissing = errors.New("ramsso-tray is not installed")
 
 // TrayUIBinary is the base name of the tray's window process (the only
 // binary that links Fyne), installed beside ramsso-tray.
-const TrayUIBinary = "ramsso-tray-ui"
+const TrayUIBinary = proc.TrayUI
 
 // ErrTrayUIMissing is returned (wrapped) by FindTrayUI when no
 // ramsso-tray-ui binary is installed.
@@ -31,13 +31,13 @@ var ErrTrayUIMissing = errors.New("ramsso-tray-ui is not installed")
 // FindTray returns the ramsso-tray next to the running executable, else
 // the one on PATH.
 func FindTray() (string, error) {
-	return findBinary(TrayBinary, ErrTrayMissing)
+	return findBinary(proc.Tray, ErrTrayMissing)
 }
 
 // FindTrayUI returns the tray's window process next to the running
 // executable, else the one on PATH.
 func FindTrayUI() (string, error) {
-	return findBinary(TrayUIBinary, ErrTrayUIMissing)
+	return findBinary(proc.TrayUI, ErrTrayUIMissing)
 }
 
 // TrayUICommand is the command that starts the window process exe for
@@ -57,39 +57,22 @@ func TrayUICommand(exe, home string) *exec.Cmd {
 	return cmd
 }
 
+// findBinary is proc.Find(name) (beside the running executable, else on
+// PATH), its error wrapping missing.
 func findBinary(name string, missing error) (string, error) {
-	if runtime.GOOS == "windows" {
-		name += ".exe"
+	p, err := proc.Find(name)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w (build it with `make build-tray`)", missing, err)
 	}
-	exe, err := os.Executable()
-	if err == nil {
-		if real, err := filepath.EvalSymlinks(exe); err == nil {
-			exe = real
-		}
-		p := filepath.Join(filepath.Dir(exe), name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	where := "on PATH"
-	if exe != "" {
-		where = "next to " + exe + " or on PATH"
-	}
-	return "", fmt.Errorf("%w: no %s %s (build it with `make build-tray`)", missing, name, where)
+	return p, nil
 }
 
 // StartTray starts the tray binary at exe for home, detached from the
-// caller (its own session or process group, no inherited stdio, so it
-// outlives a browser-started host), and waits until its local API answers
+// caller (proc.Detached: its own session or process group, no inherited
+// stdio, so it outlives a browser-started host), and waits until its local API answers
 // or ctx ends. It returns the tray's pid.
 func StartTray(ctx context.Context, home, exe string) (int, error) {
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), config.EnvHome+"="+home)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
-	cmd.SysProcAttr = detached()
+	cmd := proc.Detached(exe, append(os.Environ(), config.EnvHome+"="+home))
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("starting %s: %w", exe, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/proc"
 	"github.com/ramsso/ramsso/internal/urlcheck"
 )
 
@@ -39,8 +40,7 @@ func (e Env) get(k string) string {
 
 // NoBrowser reports whether RAMSSO_NO_BROWSER asks never to open a browser.
 func (e Env) NoBrowser() bool {
-	v := strings.TrimSpace(strings.ToLower(e.get(config.EnvNoBrowser)))
-	return v != "" && v != "0" && v != "false" && v != "no"
+	return config.ParseNoBrowser(e.get(config.EnvNoBrowser))
 }
 
 // CanOpen says whether a browser can be opened here: not with
@@ -53,12 +53,8 @@ func (e Env) CanOpen() error {
 	if e.get(EnvBrowser) != "" {
 		return nil
 	}
-	switch runtime.GOOS {
-	case "darwin", "windows":
-		return nil
-	}
-	if e.get("DISPLAY") == "" && e.get("WAYLAND_DISPLAY") == "" {
-		return errors.New("no display (DISPLAY and WAYLAND_DISPLAY are unset)")
+	if !proc.HasDisplay(runtime.GOOS, e.get) {
+		return errors.New(proc.NoDisplayError)
 	}
 	return nil
 }

@@ -137,9 +137,8 @@ func (m *Manager) Refresh(ctx context.Context, old *store.Session) (*store.Sessi
 		return nil, fmt.Errorf("session %s has expired and ramsso cannot open a browser here (%v): open %s in a browser to log in again, or %s",
 			old.Profile, err, url, HowToLogIn(old.Profile))
 	}
-	st := &capture.State{Home: m.Home, Now: m.Now}
-	if err := st.RecordIntent(ctx, capture.Intent{Profile: old.Profile, RoleArn: old.RoleArn, ProviderArn: old.ProviderArn, Issuer: old.Issuer}); err != nil {
-		return nil, fmt.Errorf("recording the re-login for %s: %w", old.Profile, err)
+	if err := m.recordIntent(ctx, old); err != nil {
+		return nil, err
 	}
 	opened, err := m.openOnce(ctx, url)
 	if err != nil {
@@ -151,6 +150,36 @@ func (m *Manager) Refresh(ctx context.Context, old *store.Session) (*store.Sessi
 		m.logf("session %s expired: waiting for the login already started in your browser (up to %s)…", old.Profile, m.wait().Round(time.Second))
 	}
 	return m.WaitFresh(ctx, old.Profile, old)
+}
+
+// recordIntent records that the next capture for old's IdP refreshes its
+// profile with its role.
+func (m *Manager) recordIntent(ctx context.Context, old *store.Session) error {
+	st := &capture.State{Home: m.Home, Now: m.Now}
+	if err := st.RecordIntent(ctx, capture.Intent{Profile: old.Profile, RoleArn: old.RoleArn, ProviderArn: old.ProviderArn, Issuer: old.Issuer}); err != nil {
+		return fmt.Errorf("recording the re-login for %s: %w", old.Profile, err)
+	}
+	return nil
+}
+
+// Start begins a re-login without waiting for it (the tray's Refresh):
+// it records the intent for old's role and opens the IdP login page once
+// across processes — unless RAMSSO_NO_BROWSER says not to, when the
+// caller shows the URL instead. It returns the login URL and whether this
+// call opened it; without a known URL the error wraps ErrNoLoginURL.
+func (m *Manager) Start(ctx context.Context, old *store.Session) (url string, opened bool, err error) {
+	url = m.LoginURL(old)
+	if url == "" {
+		return "", false, fmt.Errorf("%w is known for %s", ErrNoLoginURL, old.Profile)
+	}
+	if err := m.recordIntent(ctx, old); err != nil {
+		return url, false, err
+	}
+	if m.Env.NoBrowser() {
+		return url, false, nil
+	}
+	opened, err = m.openOnce(ctx, url)
+	return url, opened, err
 }
 
 // OpenLogin opens url (no intent) once across processes; it reports
@@ -210,15 +239,7 @@ func urlKey(url string) string {
 // WaitFresh waits (Wait, DefaultWait when zero) for the store to hold a
 // live session for profile newer than old (nil old: any live session).
 func (m *Manager) WaitFresh(ctx context.Context, profile string, old *store.Session) (*store.Session, error) {
-	ctx, cancel := context.WithTimeout(ctx, m.wait())
-	defer cancel()
-	poll := m.Poll
-	if poll <= 0 {
-		poll = DefaultPoll
-	}
-	t := time.NewTicker(poll)
-	defer t.Stop()
-	for {
+	return m.poll(ctx, func(ctx context.Context) (*store.Session, error) {
 		s, err := m.Store.Get(ctx, profile)
 		if err == nil && isFresh(s, old, m.now()) {
 			m.logf("session %s refreshed, valid until %s", profile, s.Credentials.Expiration.UTC().Format(time.RFC3339))
@@ -227,20 +248,39 @@ func (m *Manager) WaitFresh(ctx context.Context, profile string, old *store.Sess
 		if err != nil && !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
 			return nil, fmt.Errorf("reading session %s: %w", profile, err)
 		}
-		select {
-		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return nil, fmt.Errorf("no fresh session for %s after %s: finish the login in your browser, then try again (ramsso login %s)", profile, m.wait().Round(time.Second), profile)
-			}
-			return nil, fmt.Errorf("waiting for a fresh session for %s: %w", profile, ctx.Err())
-		case <-t.C:
+		return nil, nil
+	}, func(err error) error {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("no fresh session for %s after %s: finish the login in your browser, then try again (ramsso login %s)", profile, m.wait().Round(time.Second), profile)
 		}
-	}
+		return fmt.Errorf("waiting for a fresh session for %s: %w", profile, err)
+	})
 }
 
 // WaitAny waits for any session created after since (for `ramsso login`
 // without a profile).
 func (m *Manager) WaitAny(ctx context.Context, since time.Time) (*store.Session, error) {
+	return m.poll(ctx, func(ctx context.Context) (*store.Session, error) {
+		list, err := m.Store.List(ctx)
+		if err == nil {
+			for i := range list {
+				if list[i].CreatedAt.After(since) {
+					return &list[i], nil
+				}
+			}
+		}
+		return nil, nil
+	}, func(err error) error {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("no new session after %s: finish the login in your browser (is the ramsso extension installed? ramsso doctor checks)", m.wait().Round(time.Second))
+		}
+		return fmt.Errorf("waiting for a new session: %w", err)
+	})
+}
+
+// poll runs check every Poll (DefaultPoll when zero) until it returns a
+// session or an error, or the wait (Wait) ends, which ended says in words.
+func (m *Manager) poll(ctx context.Context, check func(context.Context) (*store.Session, error), ended func(error) error) (*store.Session, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.wait())
 	defer cancel()
 	poll := m.Poll
@@ -250,20 +290,12 @@ func (m *Manager) WaitAny(ctx context.Context, since time.Time) (*store.Session,
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
-		list, err := m.Store.List(ctx)
-		if err == nil {
-			for i := range list {
-				if list[i].CreatedAt.After(since) {
-					return &list[i], nil
-				}
-			}
+		if s, err := check(ctx); s != nil || err != nil {
+			return s, err
 		}
 		select {
 		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return nil, fmt.Errorf("no new session after %s: finish the login in your browser (is the ramsso extension installed? ramsso doctor checks)", m.wait().Round(time.Second))
-			}
-			return nil, fmt.Errorf("waiting for a new session: %w", ctx.Err())
+			return nil, ended(ctx.Err())
 		case <-t.C:
 		}
 	}

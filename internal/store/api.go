@@ -44,6 +44,10 @@ type Session struct {
 	Credentials creds.Credentials `json:"-"`
 }
 
+// Expired reports whether s has less than creds.ExpiryMargin left at now,
+// from its metadata alone (List leaves the secrets empty).
+func (s Session) Expired(now time.Time) bool { return creds.ExpiredAt(s.Expiration, now) }
+
 // Store holds sessions by profile name.
 type Store interface {
 	// Put writes a whole session (secrets and metadata) under one lock.

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -149,7 +150,7 @@ func New(cfg Config) (*Client, error) {
 	sc.Transport = &noRedirects{base: base, endpoint: scheme + "://" + host}
 	sc.Timeout = c.timeout
 	region := strings.ToLower(strings.TrimSpace(cfg.Region))
-	if region != "" && !regionPattern.MatchString(region) {
+	if region != "" && !regionPattern().MatchString(region) {
 		region = ""
 	}
 	build := func(cred auth.Credential) (*stssdk.Client, error) {
@@ -527,24 +528,26 @@ func (e *scrubbedError) Unwrap() error { return e.err }
 
 // queryish matches a URL or request URI carrying a query string
 // (`http://h/?a=b`, `/?Action=...`).
-var queryish = regexp.MustCompile(`[^\s"'<>?]*\?[^\s"'<>]*=[^\s"'<>]*`)
+var queryish = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^\s"'<>?]*\?[^\s"'<>]*=[^\s"'<>]*`) })
 
 // signedParam matches request parameters that identify a signed request
 // when they appear outside a URL (a string-to-sign, a log line).
-var signedParam = regexp.MustCompile(`\b(Signature|SignatureNonce|AccessKeyId|SAMLAssertion|SecurityToken)(=|%3D)[^\s&"']*`)
+var signedParam = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\b(Signature|SignatureNonce|AccessKeyId|SAMLAssertion|SecurityToken)(=|%3D)[^\s&"']*`)
+})
 
 // longBase64 matches runs of base64 (standard, URL-safe or percent-encoded)
 // long enough to be a secret rather than an id or a word.
-var longBase64 = regexp.MustCompile(`[A-Za-z0-9+/_%-]{120,}={0,2}`)
+var longBase64 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z0-9+/_%-]{120,}={0,2}`) })
 
 // scrub removes secrets (raw and escaped), long base64 runs and the query
 // strings of URLs from s.
 func scrub(s string, secrets []string) string {
 	s = scrubSecrets(s, secrets)
-	s = queryish.ReplaceAllStringFunc(s, func(m string) string {
+	s = queryish().ReplaceAllStringFunc(s, func(m string) string {
 		return m[:strings.IndexByte(m, '?')] + "?[query redacted]"
 	})
-	return signedParam.ReplaceAllString(s, "$1=[redacted]")
+	return signedParam().ReplaceAllString(s, "$1=[redacted]")
 }
 
 // scrubSecrets removes the secrets (raw, URL-escaped and form-escaped) and
@@ -558,7 +561,7 @@ func scrubSecrets(s string, secrets []string) string {
 			s = strings.ReplaceAll(s, form, "[redacted]")
 		}
 	}
-	return longBase64.ReplaceAllString(s, "[redacted]")
+	return longBase64().ReplaceAllString(s, "[redacted]")
 }
 
 // excerpt shortens s to one line of at most n runes.

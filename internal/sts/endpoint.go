@@ -8,14 +8,17 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // regionPattern is what Alibaba Cloud region ids look like (cn-hangzhou,
 // ap-southeast-1, us-west-1).
-var regionPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+var regionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`) })
 
 // hostnamePattern accepts DNS names (labels of letters, digits and hyphens).
-var hostnamePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$`)
+var hostnamePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$`)
+})
 
 // ResolveEndpoint turns cfg's Endpoint, Region and VPC into the scheme
 // ("https" or "http") and host[:port] ramsso sends AssumeRoleWithSAML to.
@@ -37,7 +40,7 @@ func ResolveEndpoint(cfg Config) (scheme, host string, err error) {
 			}
 			return "https", DefaultEndpoint, nil
 		}
-		if !regionPattern.MatchString(region) {
+		if !regionPattern().MatchString(region) {
 			return "", "", fmt.Errorf("STS region %q is not a region id like cn-hangzhou", cfg.Region)
 		}
 		if cfg.VPC {
@@ -118,7 +121,7 @@ func checkHostPort(hostport string) (string, error) {
 			return "", fmt.Errorf("bad port %q", port)
 		}
 	}
-	if net.ParseIP(name) == nil && !hostnamePattern.MatchString(name) {
+	if net.ParseIP(name) == nil && !hostnamePattern().MatchString(name) {
 		return "", fmt.Errorf("bad host name %q", name)
 	}
 	return hostport, nil

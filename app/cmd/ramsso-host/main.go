@@ -5,12 +5,13 @@ package main
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/ramsso/ramsso/host"
-	"github.com/ramsso/ramsso/internal/aliyuncfg"
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/localapi"
+	"github.com/ramsso/ramsso/internal/pipeline"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/version"
 )
@@ -19,12 +20,25 @@ func main() {
 	os.Exit(host.Main(os.Args[1:], version.Version, hooks()))
 }
 
-// hooks connect the host to the tray (over its owner-only local API) and
-// to the aliyun CLI's config file.
+// hooks connect the host to the tray over its owner-only local API; the
+// after-store effects (tray notice, aliyun CLI profile) come from
+// internal/pipeline, as for the CLI and the tray.
 func hooks() host.Hooks {
 	home, err := config.Home()
 	return host.Hooks{
-		StartTray: host.StartSiblingTray,
+		StartTray: func() error {
+			if err != nil {
+				return err
+			}
+			exe, err := localapi.FindTray()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			_, err = localapi.StartTray(ctx, home, exe)
+			return err
+		},
 		TrayAsker: func(ctx context.Context) (capture.Asker, bool) {
 			if err != nil || !localapi.Running(home) {
 				return nil, false
@@ -41,9 +55,7 @@ func hooks() host.Hooks {
 		// fails at once (ErrNotRunning) and a notice is best effort.
 		NotifyTray: func(ctx context.Context, s store.Session) {
 			if err == nil {
-				c := localapi.Dial(home)
-				defer c.Close()
-				_ = c.SessionChanged(ctx, localapi.Change{Profile: s.Profile, Reason: "added"})
+				pipeline.NotifyTray(home)(ctx, s)
 			}
 		},
 		ReportCapture: func(ctx context.Context, end host.CaptureEnd) {
@@ -52,12 +64,6 @@ func hooks() host.Hooks {
 				defer c.Close()
 				_ = c.ReportCapture(ctx, captureReport(end))
 			}
-		},
-		// With the configureCli setting on, every new session also gets an
-		// External profile in the aliyun CLI's config.json (no secret there).
-		ConfigureCLI: func(ctx context.Context, s store.Session) error {
-			_, err := aliyuncfg.ConfigureProfile(ctx, s, aliyuncfg.Options{})
-			return err
 		},
 	}
 }
@@ -89,6 +95,7 @@ func captureReport(end host.CaptureEnd) localapi.CaptureReport {
 		r.Outcome = localapi.OutcomeDone
 		r.Profile, r.RoleArn, r.Expiration = s.Profile, s.RoleArn, s.Expiration
 		r.Notes = end.Result.Outcome.Notes
+		r.Warnings = end.Result.Outcome.Warnings
 		r.DurationFallback = end.Result.Outcome.DurationFallback
 	}
 	return r

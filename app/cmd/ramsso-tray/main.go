@@ -75,7 +75,7 @@ func run(show string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, home, set.StoreKind())
+	st, err := store.Open(ctx, home, config.Resolve(os.Getenv, set).Store)
 	if err != nil {
 		return err
 	}

@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/ramsso/ramsso/app/tray"
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
+	"github.com/ramsso/ramsso/internal/pipeline"
+	"github.com/ramsso/ramsso/internal/proc"
 	"github.com/ramsso/ramsso/internal/relogin"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
@@ -108,7 +109,8 @@ func (r *Resident) openConsole(ctx context.Context, profile string) error {
 }
 
 // refreshSession records a re-login intent for profile and opens its IdP
-// login URL, so the next capture re-uses the role without asking.
+// login URL (internal/relogin, as `ramsso login` does), so the next
+// capture re-uses the role without asking.
 func (r *Resident) refreshSession(ctx context.Context, profile string) error {
 	r.mu.Lock()
 	set := r.settings
@@ -123,38 +125,40 @@ func (r *Resident) refreshSession(ctx context.Context, profile string) error {
 	if sess == nil {
 		return fmt.Errorf("no session %s", profile)
 	}
-	login := LoginURL(set, sess)
+	m := &relogin.Manager{Home: r.o.Home, Store: r.o.Store, Settings: set, Now: r.o.Now,
+		Open: func(ctx context.Context, login string) error {
+			open := r.o.OpenURL
+			if open == nil {
+				open = relogin.Env(nil).Open
+			}
+			if err := open(ctx, login); err != nil {
+				return fmt.Errorf("opening the IdP login page: %w", err)
+			}
+			return nil
+		}}
+	login := m.LoginURL(sess)
 	if login == "" {
 		_ = r.showSettings()
 		return fmt.Errorf("no IdP login URL is known for %s: add one under IdP login URLs in Settings", profile)
 	}
+	// Checked before the intent is recorded: a URL that will not be opened
+	// leaves no re-login pending.
 	if err := urlcheck.Openable(login); err != nil {
 		return fmt.Errorf("IdP login URL for %s: %w", profile, err)
 	}
-	st := capture.State{Home: r.o.Home, Now: r.o.Now}
-	if err := st.RecordIntent(ctx, capture.Intent{Profile: profile, RoleArn: sess.RoleArn, ProviderArn: sess.ProviderArn, Issuer: sess.Issuer}); err != nil {
-		return fmt.Errorf("recording the re-login: %w", err)
+	if _, _, err := m.Start(ctx, sess); err != nil {
+		return err
 	}
-	if config.NoBrowser() {
+	if m.Env.NoBrowser() {
 		r.notify("ramsso: log in again", "Open "+login)
-		return nil
-	}
-	open := r.o.OpenURL
-	if open == nil {
-		open = relogin.Env(nil).Open
-	}
-	if err := open(ctx, login); err != nil {
-		return fmt.Errorf("opening the IdP login page: %w", err)
 	}
 	return nil
 }
 
-// LoginURL is the IdP login URL for a session: by profile, else by issuer.
+// LoginURL is the IdP login URL for a session: by profile, else by issuer
+// (relogin.Manager.LoginURL's rule).
 func LoginURL(set *config.Settings, s *store.Session) string {
-	if u := set.IdPLoginURLs[s.Profile]; u != "" {
-		return u
-	}
-	return set.IdPLoginURLs[s.Issuer]
+	return (&relogin.Manager{Settings: set}).LoginURL(s)
 }
 
 // PickFromLast asks which role to assume with the last capture's assertion
@@ -184,34 +188,42 @@ func (r *Resident) PickFromLast(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("role %s is not in the assertion", ans.RoleArn)
 	}
-	var assumer sts.Assumer
-	if r.o.NewSTS != nil {
-		assumer, err = r.o.NewSTS(set)
-	} else {
-		assumer, err = sts.New(sts.Config{Endpoint: set.STSEndpoint(""), Region: set.STS.Region, VPC: set.STS.VPC, Proxy: set.ProxyURL()})
-	}
+	// The one acquisition path, as `ramsso assume` and the host: exchange,
+	// store, remember, the aliyun CLI profile when configureCli is on.
+	acq, err := r.pipeline(set).Acquirer(ctx, "", "")
 	if err != nil {
 		return err
 	}
-	ex := capture.Exchanger{STS: assumer, Store: r.o.Store, Aliases: set.AccountAliases, Region: set.Region, Now: r.o.Now}
-	out, err := ex.Exchange(ctx, resp, role, capture.Options{Duration: ans.Duration})
+	out, err := acq.Acquire(ctx, capture.Request{Response: resp, Role: role, Remember: ans.Remember,
+		Options: capture.Options{Duration: ans.Duration}})
 	if err != nil {
 		return err
 	}
-	if len(out.Notes) > 0 && ans.Duration > time.Hour {
+	if out.DurationFallback {
 		r.mu.Lock()
 		r.maxDur[role.RoleArn] = time.Hour
 		r.mu.Unlock()
 	}
-	if ans.Remember {
-		st := capture.State{Home: r.o.Home, Now: r.o.Now}
-		if err := st.RememberChoice(ctx, resp.Issuer, resp.Roles, role.RoleArn); err != nil {
-			r.o.Logf("remembering the choice: %v", err)
-		}
+	for _, w := range out.Warnings {
+		r.o.Logf("pick role: %s", w)
 	}
-	r.notify("ramsso: signed in as "+out.Session.Profile, sessionLine(out.Session, out.Notes))
-	r.Refresh()
+	// The menu reload comes from the acquisition's tray-notice effect.
+	r.notify("ramsso: signed in as "+out.Session.Profile, sessionLine(out.Session, append(out.Notes, out.Warnings...)))
 	return nil
+}
+
+// pipeline is the tray's composition root for set: the store it was
+// given, the STS client from the settings (Options.NewSTS in tests), and
+// the after-store effects; the tray notice is its own menu refresh.
+func (r *Resident) pipeline(set *config.Settings) *pipeline.Pipeline {
+	o := pipeline.Options{Home: r.o.Home, Eff: config.Resolve(os.Getenv, set), Now: r.o.Now,
+		OpenStore: func(context.Context, string, string) (store.Store, error) { return r.o.Store, nil },
+		Notify:    func(context.Context, store.Session) { r.Refresh() },
+	}
+	if r.o.NewSTS != nil {
+		o.NewSTS = func(sts.Config) (sts.Assumer, error) { return r.o.NewSTS(set) }
+	}
+	return pipeline.New(o)
 }
 
 func sessionLine(s store.Session, notes []string) string {
@@ -223,13 +235,10 @@ func sessionLine(s store.Session, notes []string) string {
 }
 
 // SiblingExe is name next to this executable when it exists there, else
-// name (found on PATH).
+// on PATH, else name itself (proc.Find).
 func SiblingExe(name string) string {
-	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
-		}
+	if p, err := proc.Find(name); err == nil {
+		return p
 	}
 	return name
 }

@@ -315,8 +315,8 @@ func (r *Resident) Capture(_ context.Context, rep localapi.CaptureReport) error 
 		if !sum.Expiration.IsZero() {
 			body = "Valid until " + sum.Expiration.Local().Format("15:04") + "."
 		}
-		if len(sum.Notes) > 0 {
-			body += " " + strings.Join(sum.Notes, " ")
+		if notes := append(append([]string(nil), sum.Notes...), sum.Warnings...); len(notes) > 0 {
+			body += " " + strings.Join(notes, " ")
 		}
 		r.notify("ramsso: signed in as "+sum.Profile, body)
 	case localapi.OutcomeError:

@@ -1,6 +1,6 @@
 //go:build windows
 
-package localapi
+package proc
 
 import (
 	"syscall"
@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// detached starts the child without a console, in its own process group
+// detachAttr starts the child without a console, in its own process group
 // and outside the caller's job object (browsers put the host in one).
-func detached() *syscall.SysProcAttr {
+func detachAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{
 		CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.DETACHED_PROCESS | windows.CREATE_BREAKAWAY_FROM_JOB,
 		HideWindow:    true,

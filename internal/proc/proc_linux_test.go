@@ -1,8 +1,9 @@
 //go:build linux
 
-package host
+package proc
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -54,7 +55,7 @@ func TestStartDetached(t *testing.T) {
 			t.Errorf("child fd %s = %q (%v), want %s", fd, link, err, os.DevNull)
 		}
 	}
-	if _, err := SiblingPath("no-such-binary-beside-the-test"); err == nil {
-		t.Error("SiblingPath found a missing binary")
+	if _, err := Sibling("no-such-binary-beside-the-test"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Sibling of a missing binary: %v, want ErrNotFound", err)
 	}
 }
