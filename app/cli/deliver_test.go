@@ -223,7 +223,7 @@ func TestServeCredentialsGo(t *testing.T) {
 		t.Fatal("config.json changed")
 	}
 	// A wrong token is a bare 404 through the SDK too.
-	t.Setenv("ALIBABA_CLOUD_CREDENTIALS_URI", strings.Replace(uri, st.Token, "x"+st.Token[1:], 1))
+	t.Setenv("ALIBABA_CLOUD_CREDENTIALS_URI", strings.Replace(uri, st.Token, wrongToken(st.Token), 1))
 	p2, _ := providers.NewURLCredentialsProviderBuilder().Build()
 	if _, err := p2.GetCredentials(); err == nil || !strings.Contains(err.Error(), "404 page not found") {
 		t.Fatalf("wrong token: %v", err)
@@ -503,4 +503,14 @@ func TestLoginCommand(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "cannot open a browser") || !strings.Contains(r.stderr, loginURL) {
 		t.Fatalf("expired without display: %d %s", r.code, r.stderr)
 	}
+}
+
+// wrongToken is token with its first character changed (to something it
+// is not, whatever the random token starts with).
+func wrongToken(token string) string {
+	c := "x"
+	if strings.HasPrefix(token, "x") {
+		c = "y"
+	}
+	return c + token[1:]
 }
