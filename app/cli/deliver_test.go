@@ -222,7 +222,7 @@ func TestServeCredentialsGo(t *testing.T) {
 		t.Fatal("config.json changed")
 	}
 	// A wrong token is a bare 404 through the SDK too.
-	t.Setenv("ALIBABA_CLOUD_CREDENTIALS_URI", strings.Replace(uri, st.Token, "x"+st.Token[1:], 1))
+	t.Setenv("ALIBABA_CLOUD_CREDENTIALS_URI", strings.Replace(uri, st.Token, wrongToken(st.Token), 1))
 	p2, _ := providers.NewURLCredentialsProviderBuilder().Build()
 	if _, err := p2.GetCredentials(); err == nil || !strings.Contains(err.Error(), "404 page not found") {
 		t.Fatalf("wrong token: %v", err)
@@ -367,3 +367,13 @@ func readLines(path string) []string {
 }
 
 const loginURL = "https://idp.example.com/app/alibaba/sso?x=1"
+
+// wrongToken is token with its first character changed (to something it
+// is not, whatever the random token starts with).
+func wrongToken(token string) string {
+	c := "x"
+	if strings.HasPrefix(token, "x") {
+		c = "y"
+	}
+	return c + token[1:]
+}

@@ -36,8 +36,11 @@ api.webRequest.onBeforeRequest.addListener(
 );
 // The console's role chooser POST carries the SAMLResponse the SSO POST
 // already brought, and may be a navigation or an XHR/fetch.
+// A listener of its own (not onSignInRequest again): Firefox keeps one
+// registration per callback, so adding the same function with a second
+// filter is ignored there and the entrance POST would never be seen.
 api.webRequest.onBeforeRequest.addListener(
-  onSignInRequest,
+  (details) => onSignInRequest(details),
   { urls: [...ENTRANCE_PATTERNS], types: [...ENTRANCE_TYPES] },
   ['requestBody'],
 );

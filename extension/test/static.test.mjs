@@ -57,4 +57,16 @@ describe('source rules', () => {
     assert.match(text, /urls: \[\.\.\.ENTRANCE_PATTERNS\], types: \[\.\.\.ENTRANCE_TYPES\]/);
     assert.match(text, /urls: SSO_URL_FILTER, types: \['main_frame'/);
   });
+
+  it('never registers one callback on one event twice (Firefox keeps one registration per callback)', () => {
+    const text = readFileSync(join(src, 'background.js'), 'utf8');
+    const seen = new Set();
+    for (const m of text.matchAll(/api\.webRequest\.(\w+)\.addListener\(\s*([A-Za-z_$][\w$]*)\s*,/g)) {
+      const key = `${m[1]}:${m[2]}`;
+      // The onSendHeaders fallback in a catch block re-adds after a failed add.
+      if (m[1] === 'onSendHeaders') continue;
+      assert.ok(!seen.has(key), `${m[2]} is added to ${m[1]} twice`);
+      seen.add(key);
+    }
+  });
 });

@@ -58,7 +58,19 @@ func fakeTray() int {
 }
 
 func TestStartTray(t *testing.T) {
-	home := t.TempDir()
+	// Not t.TempDir: the second StartTray below starts a detached tray that
+	// finds the lock taken and exits on its own time (it is not our child,
+	// so nothing can wait for it), and may still be touching home when the
+	// test ends; remove home with retries instead of failing the test.
+	home, err := os.MkdirTemp("", "ramsso-starttray-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for end := time.Now().Add(5 * time.Second); os.RemoveAll(home) != nil && time.Now().Before(end); {
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

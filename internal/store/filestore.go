@@ -16,9 +16,19 @@ var credsZero creds.Credentials
 // IsFile reports whether st keeps sessions in the plaintext file store
 // (chosen, or the recorded keyring fallback), for the admin policy's
 // forbidFileStore.
+// A home that does not exist yet (a lazy store) counts by the kind asked
+// for until its first write opens the real store.
 func IsFile(st Store) bool {
-	_, ok := st.(*fileStore)
-	return ok
+	switch s := st.(type) {
+	case *fileStore:
+		return true
+	case *lazyStore:
+		if cur := s.current(); cur != nil {
+			return IsFile(cur)
+		}
+		return s.kind == KindFile
+	}
+	return false
 }
 
 type fileStore struct {

@@ -121,7 +121,13 @@ func helperWindows(t *testing.T, dir string) WindowStarter {
 // answer releases the n-th question with script.
 func answer(t *testing.T, dir string, n int, script string) {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("answer-%d", n)), []byte(script), 0o600); err != nil {
+	// Written aside and renamed: the helper polls for the file and must
+	// never read it half-written (an empty script answers with a role).
+	gate := filepath.Join(dir, fmt.Sprintf("answer-%d", n))
+	if err := os.WriteFile(gate+".tmp", []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(gate+".tmp", gate); err != nil {
 		t.Fatal(err)
 	}
 }
