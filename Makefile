@@ -14,7 +14,7 @@ GOBIN     := $(shell $(GO) env GOPATH)/bin
 STATICCHECK := $(GOBIN)/staticcheck
 FUZZTIME  ?= 15s
 # Packages whose concurrency is tested under the race detector (needs cgo).
-RACE_PKGS := ./internal/store/... ./internal/config/... ./internal/sts/... ./internal/emulator/... \
+RACE_PKGS := ./internal/store/... ./internal/config/... ./internal/sts/... ./internal/standin/emulator/... \
              ./internal/capture/... ./internal/aliyuncfg/... ./internal/credserver/... ./internal/relogin/... \
              ./host/... ./internal/browsers/... ./internal/localapi/... ./app/tray/resident/...
 # The tray's window process (Fyne, cgo) is tested by test-tray with Fyne's

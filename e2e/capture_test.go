@@ -14,8 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ramsso/ramsso/internal/capture"
-	"github.com/ramsso/ramsso/internal/demo"
 	"github.com/ramsso/ramsso/internal/saml"
+	"github.com/ramsso/ramsso/internal/standin/demo"
 )
 
 // screenshotPath is the README's popup screenshot, taken by TestPopupChoice.

@@ -11,7 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ramsso/ramsso/internal/capture"
-	"github.com/ramsso/ramsso/internal/demo"
+	"github.com/ramsso/ramsso/internal/standin/demo"
 )
 
 // TestFirstSignInConfirmed: in a fresh home the first capture from the

@@ -19,9 +19,9 @@ import (
 
 	"github.com/ramsso/ramsso/internal/browsers"
 	"github.com/ramsso/ramsso/internal/config"
-	"github.com/ramsso/ramsso/internal/demo"
-	"github.com/ramsso/ramsso/internal/emulator"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/demo"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 // The Firefox build's add-on id, and the moz-extension:// UUID the tests

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ramsso/ramsso/internal/demo"
+	"github.com/ramsso/ramsso/internal/standin/demo"
 )
 
 // TestFirefox runs the capture cases in one real headless Firefox ESR with

@@ -17,10 +17,10 @@ import (
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
-	"github.com/ramsso/ramsso/internal/demo"
-	"github.com/ramsso/ramsso/internal/emulator"
+	"github.com/ramsso/ramsso/internal/standin/demo"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 	"github.com/ramsso/ramsso/internal/store"
-	"github.com/ramsso/ramsso/internal/testidp"
 )
 
 // The accounts, provider and roles every test's IdP asserts.

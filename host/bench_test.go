@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/nativemsg"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 // buildHost builds the real ramsso-host binary (cgo-free, as `make build`).

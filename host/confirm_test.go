@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/capture"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 	"github.com/ramsso/ramsso/internal/store"
-	"github.com/ramsso/ramsso/internal/testidp"
 )
 
 // TestFirstSeenConfirm is issue 8's reproduction: any page could

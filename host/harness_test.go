@@ -17,10 +17,10 @@ import (
 	"github.com/ramsso/ramsso/internal/browsers"
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
-	"github.com/ramsso/ramsso/internal/emulator"
 	"github.com/ramsso/ramsso/internal/nativemsg"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 	"github.com/ramsso/ramsso/internal/store"
-	"github.com/ramsso/ramsso/internal/testidp"
 )
 
 // TestMain lets the test binary act as ramsso-host for process tests.

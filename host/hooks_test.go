@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/capture"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 	"github.com/ramsso/ramsso/internal/store"
-	"github.com/ramsso/ramsso/internal/testidp"
 )
 
 type trayStub struct{ arn string }

@@ -17,8 +17,8 @@ import (
 	"github.com/ramsso/ramsso/internal/config"
 	"github.com/ramsso/ramsso/internal/nativemsg"
 	"github.com/ramsso/ramsso/internal/saml"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 	"github.com/ramsso/ramsso/internal/store"
-	"github.com/ramsso/ramsso/internal/testidp"
 )
 
 func TestProcessPing(t *testing.T) {

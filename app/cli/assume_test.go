@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ramsso/ramsso/internal/emulator"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 func TestAssumeThenUse(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aliyun/credentials-go/credentials/providers"
 
-	"github.com/ramsso/ramsso/internal/emulator"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
 )
 
 // chainSettings defines dev-chained: acct2's dev role assumed from the

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ramsso/ramsso/internal/emulator"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 // TestMain lets tests run this test binary as the ramsso command itself

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/saml"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 func TestDecodeCommand(t *testing.T) {

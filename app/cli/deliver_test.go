@@ -19,7 +19,7 @@ import (
 	"github.com/aliyun/credentials-go/credentials/providers"
 
 	"github.com/ramsso/ramsso/internal/credserver"
-	"github.com/ramsso/ramsso/internal/emulator"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
 	"github.com/ramsso/ramsso/internal/store"
 )
 

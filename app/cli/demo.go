@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ramsso/ramsso/internal/config"
-	"github.com/ramsso/ramsso/internal/demo"
 	"github.com/ramsso/ramsso/internal/proc"
+	"github.com/ramsso/ramsso/internal/standin/demo"
 	"github.com/ramsso/ramsso/internal/store"
 )
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ramsso/ramsso/internal/emulator"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 // EmulatorInput is what the hidden `ramsso emulator` takes.

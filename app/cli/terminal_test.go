@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/capture"
-	"github.com/ramsso/ramsso/internal/emulator"
 	"github.com/ramsso/ramsso/internal/saml"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
 )
 
 func TestEnvExportsExpiration(t *testing.T) {

@@ -10,10 +10,10 @@ import (
 
 	"github.com/ramsso/ramsso/internal/chain"
 	"github.com/ramsso/ramsso/internal/config"
-	"github.com/ramsso/ramsso/internal/emulator"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
-	"github.com/ramsso/ramsso/internal/testidp"
 )
 
 const (

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/creds"
-	"github.com/ramsso/ramsso/internal/emulator"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
 )
 
 var good = creds.Credentials{AccessKeyID: "STS.TESTKEY", AccessKeySecret: "TEST-SECRET-VALUE", SecurityToken: "TEST+TOKEN/=VALUE", Expiration: time.Now().Add(time.Hour)}

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ramsso/ramsso/internal/emulator"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 	"github.com/ramsso/ramsso/internal/sts"
-	"github.com/ramsso/ramsso/internal/testidp"
 )
 
 // TestAgainstEmulator runs the real client, through the V1 SDK, against

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/creds"
-	"github.com/ramsso/ramsso/internal/emulator"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 	"github.com/ramsso/ramsso/internal/sts"
-	"github.com/ramsso/ramsso/internal/testidp"
 )
 
 // TestSignedAgainstEmulator chains from a SAML session into another

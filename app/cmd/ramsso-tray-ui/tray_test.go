@@ -33,8 +33,8 @@ import (
 	"github.com/ramsso/ramsso/internal/creds"
 	"github.com/ramsso/ramsso/internal/localapi"
 	"github.com/ramsso/ramsso/internal/saml"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 	"github.com/ramsso/ramsso/internal/store"
-	"github.com/ramsso/ramsso/internal/testidp"
 )
 
 const issuer = "https://idp.example.com/app/ramsso"

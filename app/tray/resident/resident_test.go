@@ -14,12 +14,12 @@ import (
 	"github.com/ramsso/ramsso/app/tray"
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
-	"github.com/ramsso/ramsso/internal/emulator"
 	"github.com/ramsso/ramsso/internal/localapi"
 	"github.com/ramsso/ramsso/internal/saml"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 	"github.com/ramsso/ramsso/internal/store"
 	"github.com/ramsso/ramsso/internal/sts"
-	"github.com/ramsso/ramsso/internal/testidp"
 )
 
 const (

@@ -18,11 +18,11 @@ import (
 	"github.com/ramsso/ramsso/host"
 	"github.com/ramsso/ramsso/internal/capture"
 	"github.com/ramsso/ramsso/internal/config"
-	"github.com/ramsso/ramsso/internal/emulator"
 	"github.com/ramsso/ramsso/internal/localapi"
 	"github.com/ramsso/ramsso/internal/nativemsg"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 	"github.com/ramsso/ramsso/internal/store"
-	"github.com/ramsso/ramsso/internal/testidp"
 )
 
 // frontEndState is what an acquisition leaves behind, in comparable form.

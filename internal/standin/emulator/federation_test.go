@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ramsso/ramsso/internal/emulator"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 // TestFederationTrustsIssued: GetSigninToken accepts exactly the triple

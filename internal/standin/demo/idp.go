@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 // IdPServer is the test IdP's login page on 127.0.0.1 (plain HTTP, as an

@@ -11,8 +11,8 @@ import (
 
 	"github.com/aliyun/credentials-go/credentials/providers"
 
-	"github.com/ramsso/ramsso/internal/emulator"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 // TestAssumeRoleThroughCredentialsGo: credentials-go's own RAM role ARN

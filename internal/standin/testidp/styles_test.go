@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/saml"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 // TestStylesDecodeAlike checks that every IdP style, however its XML is

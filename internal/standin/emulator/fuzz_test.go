@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ramsso/ramsso/internal/emulator"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 // FuzzAssertion feeds arbitrary XML through the whole handler: it must

@@ -14,13 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ramsso/ramsso/internal/emulator"
 	"github.com/ramsso/ramsso/internal/saml"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 func TestExtensionIDMatchesPinnedID(t *testing.T) {
-	dir := filepath.Join("..", "..", "extension", "build", "chrome")
+	dir := filepath.Join("..", "..", "..", "extension", "build", "chrome")
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
 		// The src manifest carries no key; compute from a manifest we write
 		// with the pinned key instead.
@@ -30,7 +30,7 @@ func TestExtensionIDMatchesPinnedID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile(filepath.Join("..", "..", "extension", "EXTENSION_ID"))
+	want, err := os.ReadFile(filepath.Join("..", "..", "..", "extension", "EXTENSION_ID"))
 	if err != nil {
 		t.Fatal(err)
 	}

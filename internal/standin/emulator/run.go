@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ramsso/ramsso/internal/config"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 // DefaultAddr is where Run listens when addr is empty.

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/ramsso/ramsso/internal/emulator"
-	"github.com/ramsso/ramsso/internal/testidp"
+	"github.com/ramsso/ramsso/internal/standin/emulator"
+	"github.com/ramsso/ramsso/internal/standin/testidp"
 )
 
 func TestSuccessEveryStyle(t *testing.T) {
