@@ -381,8 +381,13 @@ func TestWindowProcessKilled(t *testing.T) {
 	again := r.askAsync(context.Background(), r.req("again", resp))
 	r.eventually("a new window process", func() bool { p := r.res.WindowPID(); return p != 0 && p != pid })
 	answer(t, r.win, 1, "filter=dev") // the new process counts from 1 again
-	if got := <-again; got.err != nil || got.ans.RoleArn != roleB1 {
-		t.Fatalf("after restart: %+v %v", got.ans, got.err)
+	select {
+	case got := <-again:
+		if got.err != nil || got.ans.RoleArn != roleB1 {
+			t.Fatalf("after restart: %+v %v", got.ans, got.err)
+		}
+	case <-time.After(waitTime):
+		t.Fatal("the question after the restart was never answered")
 	}
 }
 
