@@ -2,34 +2,14 @@
 
 package localapi
 
-import (
-	"fmt"
-	"net"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// peerUID returns the uid of the process at the other end of c
-// (LOCAL_PEERCRED, macOS's equivalent of SO_PEERCRED), and whether the
-// platform can tell.
-func peerUID(c net.Conn) (int, bool, error) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return 0, false, nil
-	}
-	raw, err := uc.SyscallConn()
+// socketUID is the peer's uid of a connected unix socket (LOCAL_PEERCRED,
+// macOS's equivalent of SO_PEERCRED).
+func socketUID(fd int) (int, error) {
+	cred, err := unix.GetsockoptXucred(fd, unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
 	if err != nil {
-		return 0, true, fmt.Errorf("peer credentials: %w", err)
+		return 0, err
 	}
-	var cred *unix.Xucred
-	var cerr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, cerr = unix.GetsockoptXucred(int(fd), unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
-	}); err != nil {
-		return 0, true, fmt.Errorf("peer credentials: %w", err)
-	}
-	if cerr != nil {
-		return 0, true, fmt.Errorf("peer credentials: %w", cerr)
-	}
-	return int(cred.Uid), true, nil
+	return int(cred.Uid), nil
 }

@@ -2,33 +2,13 @@
 
 package localapi
 
-import (
-	"fmt"
-	"net"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// peerUID returns the uid of the process at the other end of c
-// (SO_PEERCRED), and whether the platform can tell.
-func peerUID(c net.Conn) (int, bool, error) {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return 0, false, nil
-	}
-	raw, err := uc.SyscallConn()
+// socketUID is the peer's uid of a connected unix socket (SO_PEERCRED).
+func socketUID(fd int) (int, error) {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
 	if err != nil {
-		return 0, true, fmt.Errorf("peer credentials: %w", err)
+		return 0, err
 	}
-	var cred *unix.Ucred
-	var cerr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	}); err != nil {
-		return 0, true, fmt.Errorf("peer credentials: %w", err)
-	}
-	if cerr != nil {
-		return 0, true, fmt.Errorf("peer credentials: %w", cerr)
-	}
-	return int(cred.Uid), true, nil
+	return int(cred.Uid), nil
 }
