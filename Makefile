@@ -23,7 +23,7 @@ RACE_PKGS := ./internal/store/... ./internal/config/... ./internal/sts/... ./int
 # The tray's window process (Fyne, cgo) is tested by test-tray with Fyne's
 # software driver; everything else — the resident tray included — must
 # build and test without cgo.
-CGOFREE_PKGS = $(shell CGO_ENABLED=0 $(GO) list ./... | grep -v -e /app/tray/windows -e /app/cmd/ramsso-tray-ui)
+CGOFREE_PKGS = $(shell CGO_ENABLED=0 $(GO) list ./... | grep -v -e /app/tray/windows -e /app/cmd/ramsso-tray-ui -e /node_modules/)
 TRAY_PKGS := ./app/tray/windows/... ./app/cmd/ramsso-tray-ui
 
 export GOFLAGS := -mod=mod
