@@ -87,11 +87,20 @@ type State struct {
 	Last *localapi.CaptureSummary
 	// EnvFormat is sh, fish or powershell (settings.EnvFormat).
 	EnvFormat string
+	// FileStore, when not empty, is why sessions are kept in the plaintext
+	// file store instead of the OS keyring (store.FileStoreInUse).
+	FileStore string
 }
 
 // BuildMenu turns state into the menu at time now.
 func BuildMenu(st State, now time.Time) MenuModel {
 	var m MenuModel
+	if st.FileStore != "" {
+		m.Items = append(m.Items,
+			MenuItem{Label: "⚠ Sessions are in the plaintext file store: " + st.FileStore, Disabled: true},
+			MenuItem{Label: "  ramsso doctor says why and whether it heals", Disabled: true},
+			MenuItem{Separator: true})
+	}
 	if len(st.Sessions) == 0 {
 		m.Items = append(m.Items, MenuItem{Label: "No sessions — log in through your IdP", Disabled: true})
 	}

@@ -332,3 +332,18 @@ func TestQueue(t *testing.T) {
 		t.Errorf("picker saw %s, want a,b,- (one at a time, in order)", got)
 	}
 }
+
+// TestBuildMenuFileStore: when sessions are kept in the plaintext file
+// store (the keyring did not answer), the menu says so and why.
+func TestBuildMenuFileStore(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	m := BuildMenu(State{FileStore: "the OS keyring did not answer within 3s"}, now)
+	if len(m.Items) == 0 || !m.Items[0].Disabled || !strings.Contains(m.Items[0].Label, "plaintext file store: the OS keyring did not answer") {
+		t.Fatalf("first item = %+v, want the file-store warning", m.Items)
+	}
+	for _, it := range BuildMenu(State{}, now).Items {
+		if strings.Contains(it.Label, "file store") {
+			t.Errorf("keyring in use, yet the menu says %q", it.Label)
+		}
+	}
+}

@@ -198,6 +198,9 @@ func (r *Resident) state(now time.Time) tray.State {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := tray.State{Sessions: append([]store.Session(nil), r.sessions...), EnvFormat: r.settings.EnvFormat}
+	if reason, _, inUse := store.FileStoreInUse(r.o.Home); inUse {
+		st.FileStore = reason
+	}
 	if r.last != nil {
 		l := r.lastLocked(now)
 		st.Last = &l
