@@ -166,7 +166,10 @@ func New(version, home string, set *config.Settings, setErr error, log *slog.Log
 // once (the host sees no shell environment, but honours it when present,
 // for tests) and the parts built from it on first use.
 func Pipeline(home string, set *config.Settings, log *slog.Logger) *pipeline.Pipeline {
-	return pipeline.New(pipeline.Options{Home: home, Eff: config.Resolve(os.Getenv, set), Notice: func(n string) {
+	// A capture is a person signing in, not a hot path: a recorded keyring
+	// fallback is retried here (store.Heal, rate-limited), never on ping,
+	// which opens no store.
+	return pipeline.New(pipeline.Options{Home: home, Eff: config.Resolve(os.Getenv, set), Heal: func() bool { return true }, Notice: func(n string) {
 		if log != nil {
 			log.Warn(n)
 		}
