@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -69,22 +68,13 @@ func (s snapshot) diff(after snapshot) []string {
 // fails the case instead of the whole test binary.
 func (w *world) runBounded(args ...string) result {
 	w.t.Helper()
-	var out, errb bytes.Buffer
-	app := &App{
-		Stdin:   strings.NewReader(w.stdin),
-		Stdout:  &out,
-		Stderr:  &errb,
-		Getenv:  func(k string) string { return w.env[k] },
-		Now:     time.Now,
-		OpenTTY: func() (io.ReadWriteCloser, error) { return nil, os.ErrNotExist },
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	code := Main(ctx, app, args)
+	r := w.runCtx(ctx, args...)
 	if ctx.Err() != nil {
 		w.t.Errorf("ramsso %s ran into the test's 30 s bound (a hang)", strings.Join(args, " "))
 	}
-	return result{out.String(), errb.String(), code}
+	return r
 }
 
 // busyPort returns a loopback port something listens on.

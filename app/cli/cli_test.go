@@ -146,6 +146,13 @@ type result struct {
 
 func (w *world) run(args ...string) result {
 	w.t.Helper()
+	return w.runCtx(context.Background(), args...)
+}
+
+// runCtx runs the CLI in-process under ctx, with the world's stdin,
+// environment and terminal.
+func (w *world) runCtx(ctx context.Context, args ...string) result {
+	w.t.Helper()
 	var out, errb bytes.Buffer
 	app := &App{
 		Stdin:  strings.NewReader(w.stdin),
@@ -160,7 +167,7 @@ func (w *world) run(args ...string) result {
 			return &fakeTTY{in: strings.NewReader(w.tty), out: &errb}, nil
 		},
 	}
-	code := Main(context.Background(), app, args)
+	code := Main(ctx, app, args)
 	return result{out.String(), errb.String(), code}
 }
 
